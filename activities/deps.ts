@@ -1,0 +1,10 @@
+import type { CarrierRegistry } from '../adapters/carriers';
+import type { Settings } from '../config/settings';
+import type { Db } from '../db/knex';
+
+/** What activities need from the outside world; the worker builds it once, tests build their own. */
+export interface ActivityDeps {
+  db: Db;
+  carriers: CarrierRegistry;
+  settings: Pick<Settings, 'sandbox' | 'timeScale'>;
+}

@@ -1,0 +1,17 @@
+import type { ActivityDeps } from './deps';
+import { createInventoryActivities } from './inventory.activities';
+import { createOrderActivities } from './order.activities';
+import { createShipmentActivities } from './shipment.activities';
+
+export type { ActivityDeps } from './deps';
+
+/** All activities the worker registers, bound to their dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createOrderActivities(deps),
+    ...createInventoryActivities(deps),
+    ...createShipmentActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

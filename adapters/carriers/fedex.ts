@@ -1,0 +1,12 @@
+import type { Db } from '../../db/knex';
+import type { CarrierAdapter } from './carrier';
+import { createSandboxCarrier, SandboxHooks } from './sandbox-carrier';
+
+/**
+ * FedEx (联邦快递). Only the sandbox exists so far; a live client would implement CarrierAdapter here,
+ * with this shipment's id as the carrier order id so a retried booking cannot issue a second waybill.
+ */
+export function createFEDEXCarrier(db: Db, opts: { sandbox: boolean; hooks?: SandboxHooks }): CarrierAdapter {
+  if (!opts.sandbox) throw new Error('FEDEX: no live integration is configured; run with BOXFLOW_SANDBOX=1');
+  return createSandboxCarrier(db, { code: 'FEDEX', waybillPrefix: 'FX', base: 170, perKg: 65 }, opts.hooks);
+}

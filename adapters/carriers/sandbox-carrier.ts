@@ -1,0 +1,86 @@
+import crypto from 'node:crypto';
+import type { Db } from '../../db/knex';
+import type { CarrierCode } from '../../domain/types';
+import type { BookingRequest, BookingResult, CarrierAdapter, RateQuote } from './carrier';
+import { CarrierUnavailableError } from './carrier';
+
+/**
+ * A carrier in sandbox mode. It keeps its own ledger of bookings (table sandbox_carrier_bookings),
+ * as the real carrier would on its side, so that a test can count how many waybills were really
+ * issued for a shipment after crashes and retries.
+ */
+export interface SandboxCarrierProfile {
+  code: CarrierCode;
+  waybillPrefix: string;
+  /** price = base + perKg × kg, in CNY */
+  base: number;
+  perKg: number;
+}
+
+export interface SandboxHooks {
+  /** Called while a slow booking waits, so the activity can heartbeat. */
+  onWait?: () => void;
+}
+
+export function createSandboxCarrier(db: Db, profile: SandboxCarrierProfile, hooks: SandboxHooks = {}): CarrierAdapter {
+  const sleep = async (ms: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      hooks.onWait?.();
+      await new Promise((r) => setTimeout(r, Math.min(200, until - Date.now())));
+    }
+  };
+
+  return {
+    code: profile.code,
+
+    async quote(req): Promise<RateQuote> {
+      const kg = Math.max(0.5, req.weightGrams / 1000);
+      return { carrier: profile.code, amount: Math.round((profile.base + profile.perKg * kg) * 100) / 100, currency: 'CNY' };
+    },
+
+    async book(req: BookingRequest): Promise<BookingResult> {
+      const sandbox = req.sandbox ?? {};
+      if (sandbox.carrierFailureRate && Math.random() < sandbox.carrierFailureRate) {
+        throw new CarrierUnavailableError(`${profile.code} sandbox: simulated outage`);
+      }
+      const existing = await db('sandbox_carrier_bookings').where({ carrier: profile.code, idempotency_key: req.idempotencyKey }).first();
+      if (existing) return { accepted: true, waybillNo: existing.waybill_no, labelUrl: `sandbox://${profile.code}/labels/${existing.waybill_no}.pdf` };
+
+      if (sandbox.carrier === 'reject_always') return { accepted: false, reason: `${profile.code} sandbox: address outside coverage` };
+      if (sandbox.carrier === 'reject_once') {
+        // Rejects the first carrier asked for this order, accepts the next (P2.4 switch carrier).
+        const rejectedBefore = await db('sandbox_carrier_bookings').where({ order_no: req.orderNo, status: 'rejected' }).first();
+        if (!rejectedBefore) {
+          await db('sandbox_carrier_bookings')
+            .insert({
+              carrier: profile.code,
+              idempotency_key: `${req.idempotencyKey}:rejected`,
+              waybill_no: '-',
+              order_no: req.orderNo,
+              status: 'rejected',
+              created_at: new Date(),
+            })
+            .onConflict(['carrier', 'idempotency_key'])
+            .ignore();
+          return { accepted: false, reason: `${profile.code} sandbox: rejected once (capacity)` };
+        }
+      }
+
+      // The carrier records the booking first; a worker that dies after this point and retries gets
+      // the same waybill back from the lookup above.
+      const waybillNo = `${profile.waybillPrefix}${crypto.randomInt(10 ** 9, 10 ** 10 - 1)}`;
+      await db('sandbox_carrier_bookings')
+        .insert({ carrier: profile.code, idempotency_key: req.idempotencyKey, waybill_no: waybillNo, order_no: req.orderNo, status: 'booked', created_at: new Date() })
+        .onConflict(['carrier', 'idempotency_key'])
+        .ignore();
+      if (sandbox.carrierLatencyMs) await sleep(sandbox.carrierLatencyMs);
+      const stored = await db('sandbox_carrier_bookings').where({ carrier: profile.code, idempotency_key: req.idempotencyKey }).first();
+      return { accepted: true, waybillNo: stored.waybill_no, labelUrl: `sandbox://${profile.code}/labels/${stored.waybill_no}.pdf`, pickupConfirmed: Boolean(req.pickupWindow) };
+    },
+
+    async cancel(idempotencyKey: string): Promise<void> {
+      await db('sandbox_carrier_bookings').where({ carrier: profile.code, idempotency_key: idempotencyKey }).update({ status: 'cancelled' });
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import path from 'node:path';
+
+/**
+ * Every setting BoxFlow reads, in one place, from the environment only (12-factor), so that the
+ * web app and the worker can run as separate processes under a process manager or in containers.
+ */
+export interface Settings {
+  projectRoot: string;
+  dataDir: string;
+  port: number;
+  /** Where the API key lives when BOXFLOW_API_KEY is unset (npm start generates it once). */
+  apiKey: string | undefined;
+  sandbox: boolean;
+  databaseUrl: string | undefined;
+  temporal: {
+    /** Set: use that cluster and start no dev server. Unset: npm start runs the embedded dev server. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tlsCertPath: string | undefined;
+    tlsKeyPath: string | undefined;
+    uiUrl: string | undefined;
+  };
+  /** Multiplies every business duration (payment deadline, SLA, task deadlines, cut-offs). */
+  timeScale: number;
+}
+
+function findProjectRoot(): string {
+  // Works from TS sources (config/) and from compiled output (dist/config/).
+  const here = __dirname;
+  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '..', '..') : path.resolve(here, '..');
+}
+
+function positiveNumber(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const projectRoot = findProjectRoot();
+  const dataDir = path.resolve(projectRoot, env.BOXFLOW_DATA_DIR || 'data');
+  return {
+    projectRoot,
+    dataDir,
+    port: positiveNumber('PORT', env.PORT, 3000),
+    apiKey: env.BOXFLOW_API_KEY || undefined,
+    sandbox: (env.BOXFLOW_SANDBOX ?? '1') === '1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS || undefined,
+      namespace: env.TEMPORAL_NAMESPACE || 'default',
+      taskQueue: env.BOXFLOW_TASK_QUEUE || 'fulfillment',
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+      tlsCertPath: env.TEMPORAL_TLS_CERT || undefined,
+      tlsKeyPath: env.TEMPORAL_TLS_KEY || undefined,
+      uiUrl: env.TEMPORAL_UI_URL || undefined,
+    },
+    timeScale: positiveNumber('BOXFLOW_TIME_SCALE', env.BOXFLOW_TIME_SCALE, 1),
+  };
+}

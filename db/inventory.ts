@@ -1,0 +1,91 @@
+import type { Db } from './knex';
+
+/**
+ * Stock (P1.2). Every change is one conditional UPDATE, so two orders racing for the last units can
+ * never both win: the database, not a read-then-write in the app, decides. Each change is keyed on
+ * the order line, so an activity retried after a crash changes stock once.
+ */
+
+export interface StockLevel {
+  sku: string;
+  onHand: number;
+  reserved: number;
+}
+
+export async function getStock(db: Db, sku: string): Promise<StockLevel | undefined> {
+  const row = await db('inventory').where({ sku }).first();
+  return row ? { sku: row.sku, onHand: Number(row.on_hand), reserved: Number(row.reserved) } : undefined;
+}
+
+export type ReserveOutcome = 'reserved' | 'already_reserved' | 'insufficient';
+
+/** Reserves a whole order line, or nothing. */
+export async function reserveLine(db: Db, lineId: number): Promise<ReserveOutcome> {
+  try {
+    return await db.transaction(async (trx) => {
+      const line = await trx('order_lines').where({ id: lineId }).first();
+      if (!line) throw new Error(`order line ${lineId} does not exist`);
+      // Claim the line first: a write as the first statement takes the write lock at once (SQLite),
+      // and makes a retried reservation a no-op.
+      const claimed = await trx('order_lines')
+        .where({ id: lineId, reserved_quantity: 0 })
+        .update({ reserved_quantity: line.quantity, status: 'reserved' });
+      if (claimed === 0) return 'already_reserved';
+      const taken = await trx('inventory')
+        .where('sku', line.sku)
+        .andWhereRaw('on_hand - reserved >= ?', [line.quantity])
+        .update({ reserved: trx.raw('reserved + ?', [line.quantity]), updated_at: new Date() });
+      if (taken === 0) throw new InsufficientStock();
+      return 'reserved';
+    });
+  } catch (err) {
+    if (err instanceof InsufficientStock) return 'insufficient';
+    throw err;
+  }
+}
+
+class InsufficientStock extends Error {}
+
+/** Gives a line's reservation back (cancellation, compensation). Idempotent. */
+export async function releaseLine(db: Db, lineId: number): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const line = await trx('order_lines').where({ id: lineId }).first();
+    if (!line || line.reserved_quantity === 0 || line.status === 'shipped') return false;
+    const released = await trx('order_lines')
+      .where({ id: lineId, reserved_quantity: line.reserved_quantity })
+      .whereNot('status', 'shipped')
+      .update({ reserved_quantity: 0, status: 'released' });
+    if (released === 0) return false;
+    await trx('inventory')
+      .where('sku', line.sku)
+      .update({ reserved: trx.raw('reserved - ?', [line.reserved_quantity]), updated_at: new Date() });
+    return true;
+  });
+}
+
+/** At hand-over the reserved units leave the warehouse: on hand and reserved both go down. Idempotent. */
+export async function commitShippedLine(db: Db, lineId: number): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const line = await trx('order_lines').where({ id: lineId }).first();
+    if (!line) throw new Error(`order line ${lineId} does not exist`);
+    const marked = await trx('order_lines')
+      .where({ id: lineId })
+      .where('reserved_quantity', '>', 0)
+      .whereNot('status', 'shipped')
+      .update({ status: 'shipped' });
+    if (marked === 0) return false;
+    await trx('inventory')
+      .where('sku', line.sku)
+      .update({
+        on_hand: trx.raw('on_hand - ?', [line.reserved_quantity]),
+        reserved: trx.raw('reserved - ?', [line.reserved_quantity]),
+        updated_at: new Date(),
+      });
+    return true;
+  });
+}
+
+export async function setOnHand(db: Db, sku: string, onHand: number): Promise<StockLevel | undefined> {
+  await db('inventory').where({ sku }).update({ on_hand: onHand, updated_at: new Date() });
+  return getStock(db, sku);
+}

@@ -1,0 +1,22 @@
+import type { Knex } from 'knex';
+import * as m001 from './001_catalog_and_inventory';
+import * as m002 from './002_orders_and_shipments';
+import * as m003 from './003_tasks';
+
+type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
+
+/**
+ * Migrations are listed here rather than discovered on disk, so that the same list runs from the
+ * TypeScript sources (tests) and from the compiled output (npm start), on SQLite and PostgreSQL.
+ */
+const MIGRATIONS: Array<[string, Migration]> = [
+  ['001_catalog_and_inventory', m001],
+  ['002_orders_and_shipments', m002],
+  ['003_tasks', m003],
+];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => MIGRATIONS,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

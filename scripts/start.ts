@@ -1,0 +1,86 @@
+/**
+ * `npm start`: the whole system on one machine. Prepares the database, starts the Temporal dev
+ * server (persisted under the data directory) unless TEMPORAL_ADDRESS points at a cluster, then
+ * runs the worker and the web app as child processes and restarts either if it dies.
+ * Ctrl-C stops all of them.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { loadSettings } from '../config/settings';
+import { resolveApiKey } from '../web/api-key-file';
+import { DevServer, startDevServer } from './dev-server';
+import { prepareDatabase } from './migrate';
+
+async function main() {
+  const settings = loadSettings();
+  await prepareDatabase({ seed: true });
+  const apiKey = resolveApiKey(settings);
+
+  let devServer: DevServer | undefined;
+  let address = settings.temporal.address;
+  let uiUrl = settings.temporal.uiUrl;
+  if (!address) {
+    const port = Number(process.env.TEMPORAL_PORT || 7233);
+    console.log('[start] starting the Temporal dev server …');
+    devServer = await startDevServer({
+      dbFile: path.join(settings.dataDir, 'temporal.sqlite'),
+      port,
+      uiPort: Number(process.env.TEMPORAL_UI_PORT || port + 1000),
+      logFile: path.join(settings.dataDir, 'temporal.log'),
+    });
+    address = devServer.address;
+    uiUrl = devServer.uiUrl;
+  }
+
+  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey };
+  let stopping = false;
+  const children = new Map<string, ChildProcess>();
+  const run = (name: string, script: string) => {
+    const child = spawn(process.execPath, [path.join(settings.projectRoot, 'dist', script)], { env, stdio: 'inherit' });
+    children.set(name, child);
+    child.on('exit', (code, signal) => {
+      children.delete(name);
+      if (stopping) return;
+      console.error(`[start] ${name} exited (${signal ?? code}); restarting in 2 s`);
+      setTimeout(() => !stopping && run(name, script), 2000);
+    });
+  };
+  run('worker', 'worker/main.js');
+  run('web', 'web/server.js');
+
+  const web = `http://localhost:${settings.port}`;
+  console.log(`
+  BoxFlow is running.
+    Web app       ${web}
+    Temporal UI   ${uiUrl ?? '(the cluster at ' + address + ')'}
+    Temporal      ${address} (namespace ${settings.temporal.namespace}, task queue ${settings.temporal.taskQueue})
+    Data          ${settings.dataDir}
+    API key       ${apiKey}
+
+  Place an order:
+    curl -s -X POST ${web}/api/orders -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\
+      -d '{"orderNo":"DEMO-1001","type":"retail","customer":{"name":"王小明","phone":"13800138000"},"shippingAddress":{"name":"王小明","phone":"13800138000","line1":"浦东新区世纪大道 100 号","city":"上海","postalCode":"200120","country":"CN"},"lines":[{"sku":"BB-MOLLY-SPACE","quantity":2,"unitPrice":69}],"currency":"CNY","payment":{"method":"card","token":"tok_paid"}}'
+    then open ${web}/orders/DEMO-1001
+
+  Ctrl-C stops everything.
+`);
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n[start] stopping …');
+    const exits = [...children.values()].map((c) => new Promise((r) => c.once('exit', r)));
+    for (const c of children.values()) c.kill('SIGTERM');
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 15_000))]);
+    await devServer?.stop();
+    console.log('[start] stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('[start] failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import express, { NextFunction, Request, Response } from 'express';
+import type { Db } from '../db/knex';
+import { requireApiKey } from './api/auth';
+import { catalogApi } from './api/catalog.routes';
+import { ordersApi } from './api/orders.routes';
+import { orderPages } from './pages/orders.pages';
+import { renderPage } from './render';
+import type { TemporalGateway } from './services/order-intake';
+
+export interface AppDeps {
+  db: Db;
+  temporal: TemporalGateway;
+  apiKey: string;
+}
+
+/** The Express app, without listen(): the server entry point and supertest both use it. */
+export function createApp({ db, temporal, apiKey }: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use('/static', express.static(path.join(__dirname, 'public').replace(`${path.sep}dist${path.sep}`, path.sep), { maxAge: '1h' }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  const api = express.Router();
+  api.use(requireApiKey(apiKey));
+  api.use(express.json({ limit: '100kb', strict: true }));
+  api.use(ordersApi(db, temporal));
+  api.use(catalogApi(db));
+  api.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such API route' });
+  });
+  app.use('/api', api);
+
+  app.use(orderPages(db));
+  app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
+
+  app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
+    const isApi = req.originalUrl.startsWith('/api');
+    if (err.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'invalid_json', message: 'the body is not valid JSON' });
+      return;
+    }
+    if (err.type === 'entity.too.large') {
+      res.status(413).json({ error: 'body_too_large', message: 'the body is larger than 100 kB' });
+      return;
+    }
+    if (err.status && err.status >= 400 && err.status < 500) {
+      res.status(err.status).json({ error: 'bad_request', message: err.message });
+      return;
+    }
+    console.error(`[web] ${req.method} ${req.originalUrl} failed:`, err);
+    if (isApi || res.headersSent) {
+      if (!res.headersSent) res.status(500).json({ error: 'internal_error', message: 'something went wrong; it has been logged' });
+      return;
+    }
+    void renderPage(req, res, 'error', { messageKey: 'error.title' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,54 @@
+/**
+ * The web process: API and pages. Configured by environment only (config/settings.ts).
+ */
+import http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { loadSettings } from '../config/settings';
+import { createDb } from '../db/knex';
+import { temporalConnectionOptions } from '../worker/temporal-connection';
+import { createApp } from './app';
+import { resolveApiKey } from './api-key-file';
+import { startMissingWorkflows } from './services/order-intake';
+
+async function main() {
+  const settings = loadSettings();
+  const db = createDb(settings);
+  const address = settings.temporal.address ?? 'localhost:7233';
+  const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
+  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const temporal = { client, taskQueue: settings.temporal.taskQueue };
+  const apiKey = resolveApiKey(settings);
+  const server = http.createServer(createApp({ db, temporal, apiKey }));
+  await new Promise<void>((resolve) => server.listen(settings.port, resolve));
+  console.log(`[web] listening on http://localhost:${settings.port}`);
+
+  // Orders written but never started (a crash between the two) are started here.
+  const sweep = async () => {
+    try {
+      const n = await startMissingWorkflows(db, temporal);
+      if (n) console.log(`[web] started ${n} order workflow(s) that had not been started`);
+    } catch (err) {
+      console.error('[web] sweep failed:', (err as Error).message);
+    }
+  };
+  void sweep();
+  const timer = setInterval(sweep, 30_000);
+
+  const stop = () => {
+    clearInterval(timer);
+    server.close(async () => {
+      await connection.close();
+      await db.destroy();
+      console.log('[web] stopped');
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('[web] fatal:', err);
+  process.exit(1);
+});

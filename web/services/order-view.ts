@@ -1,0 +1,60 @@
+import type { Db } from '../../db/knex';
+import { listEvents } from '../../db/events';
+import { getOrder, getOrderLines } from '../../db/orders';
+import { listShipments } from '../../db/shipments';
+import { getCatalogItems } from '../../db/catalog';
+
+/** Everything a person (or GET /api/orders/:orderNo) needs to know about one order. */
+export async function loadOrderView(db: Db, orderNo: string) {
+  const order = await getOrder(db, orderNo);
+  if (!order) return undefined;
+  const [lines, shipments, timeline, tasks] = await Promise.all([
+    getOrderLines(db, orderNo),
+    listShipments(db, orderNo),
+    listEvents(db, orderNo),
+    db('tasks').where({ order_no: orderNo }).orderBy('id'),
+  ]);
+  const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
+  return {
+    orderNo: order.orderNo,
+    workflowId: order.workflowId,
+    type: order.type,
+    status: order.status,
+    currency: order.currency,
+    totalAmount: order.totalAmount,
+    customer: order.customer,
+    shippingAddress: order.shippingAddress,
+    atRisk: order.atRisk,
+    createdAt: order.createdAt,
+    shippedAt: order.shippedAt,
+    lines: lines.map((l) => ({
+      lineNo: l.lineNo,
+      sku: l.sku,
+      name: catalog.get(l.sku)?.name ?? l.sku,
+      nameZh: catalog.get(l.sku)?.nameZh ?? null,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      reservedQuantity: l.reservedQuantity,
+      status: l.status,
+    })),
+    shipments: shipments.map((s) => ({
+      id: s.id,
+      parcelIndex: s.parcelIndex,
+      carrier: s.carrier,
+      carrierReason: s.carrierReason,
+      trackingNo: s.trackingNo,
+      status: s.status,
+      box: s.box,
+      protection: s.protection,
+      packagingReason: s.packagingReason,
+      weightGrams: s.weightGrams,
+      items: s.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
+      bookedAt: s.bookedAt,
+      shippedAt: s.shippedAt,
+    })),
+    tasks: tasks.map((t: Record<string, any>) => ({ id: t.id, kind: t.kind, status: t.status, decision: t.decision })),
+    timeline,
+  };
+}
+
+export type OrderView = NonNullable<Awaited<ReturnType<typeof loadOrderView>>>;

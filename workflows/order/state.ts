@@ -1,0 +1,12 @@
+import { defineQuery } from '@temporalio/workflow';
+import type { OrderStatus } from '../../domain/types';
+
+export interface OrderProgress {
+  orderNo: string;
+  status: OrderStatus;
+  /** What the workflow waits for now, in words (for the supervisor console). */
+  waitingFor: string | null;
+  shipments: Array<{ id: string; carrier?: string; trackingNo?: string }>;
+}
+
+export const orderProgressQuery = defineQuery<OrderProgress>('orderProgress');
