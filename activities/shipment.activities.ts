@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { dbTime } from '../db/time';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BookingResult } from '../adapters/carriers/carrier';
 import { CarrierUnavailableError } from '../adapters/carriers/carrier';
@@ -107,7 +108,7 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
           carrier_reason: input.carrierReason.slice(0, 500),
           tracking_no: result.waybillNo,
           status: 'booked',
-          booked_at: new Date(),
+          booked_at: dbTime(),
         });
       }
       return result;
@@ -115,7 +116,7 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
 
     /** P2.2: handed over to the carrier; ship time recorded. */
     async markShipmentsShipped(orderNo: string): Promise<string[]> {
-      const now = new Date();
+      const now = dbTime();
       const shipments = await listShipments(db, orderNo);
       for (const s of shipments) if (s.status !== 'shipped') await updateShipment(db, s.id, { status: 'shipped', shipped_at: now });
       return shipments.map((s) => s.trackingNo ?? '');

@@ -1,4 +1,5 @@
 import type { CatalogItem } from '../domain/types';
+import { dbTime } from './time';
 import type { Db } from './knex';
 
 interface CatalogRow {
@@ -94,11 +95,11 @@ export async function upsertCatalogItems(db: Db, items: NewCatalogItem[]): Promi
         hs_code: it.hsCode ?? null,
         country_of_origin: it.countryOfOrigin ?? null,
         active: true,
-        updated_at: new Date(),
+        updated_at: dbTime(),
       };
       await trx('catalog_items').insert(row).onConflict('sku').merge();
       await trx('inventory')
-        .insert({ sku: it.sku, on_hand: it.onHand, reserved: 0, updated_at: new Date() })
+        .insert({ sku: it.sku, on_hand: it.onHand, reserved: 0, updated_at: dbTime() })
         .onConflict('sku')
         .ignore();
     }

@@ -1,5 +1,5 @@
 import type { Db } from './knex';
-import { parseJson, toIso } from './time';
+import { dbTime, parseJson, toIso } from './time';
 
 export interface OrderEvent {
   at: string;
@@ -19,7 +19,7 @@ export async function appendEvent(
   await db('order_events')
     .insert({
       order_no: e.orderNo,
-      at: e.at ?? new Date(),
+      at: e.at ? dbTime(e.at) : dbTime(),
       type: e.type,
       detail: e.detail.slice(0, 1000),
       data_json: e.data ? JSON.stringify(e.data) : null,

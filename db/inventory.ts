@@ -1,4 +1,5 @@
 import type { Db } from './knex';
+import { dbTime } from './time';
 
 /**
  * Stock (P1.2). Every change is one conditional UPDATE, so two orders racing for the last units can
@@ -34,7 +35,7 @@ export async function reserveLine(db: Db, lineId: number): Promise<ReserveOutcom
       const taken = await trx('inventory')
         .where('sku', line.sku)
         .andWhereRaw('on_hand - reserved >= ?', [line.quantity])
-        .update({ reserved: trx.raw('reserved + ?', [line.quantity]), updated_at: new Date() });
+        .update({ reserved: trx.raw('reserved + ?', [line.quantity]), updated_at: dbTime() });
       if (taken === 0) throw new InsufficientStock();
       return 'reserved';
     });
@@ -58,7 +59,7 @@ export async function releaseLine(db: Db, lineId: number): Promise<boolean> {
     if (released === 0) return false;
     await trx('inventory')
       .where('sku', line.sku)
-      .update({ reserved: trx.raw('reserved - ?', [line.reserved_quantity]), updated_at: new Date() });
+      .update({ reserved: trx.raw('reserved - ?', [line.reserved_quantity]), updated_at: dbTime() });
     return true;
   });
 }
@@ -79,13 +80,13 @@ export async function commitShippedLine(db: Db, lineId: number): Promise<boolean
       .update({
         on_hand: trx.raw('on_hand - ?', [line.reserved_quantity]),
         reserved: trx.raw('reserved - ?', [line.reserved_quantity]),
-        updated_at: new Date(),
+        updated_at: dbTime(),
       });
     return true;
   });
 }
 
 export async function setOnHand(db: Db, sku: string, onHand: number): Promise<StockLevel | undefined> {
-  await db('inventory').where({ sku }).update({ on_hand: onHand, updated_at: new Date() });
+  await db('inventory').where({ sku }).update({ on_hand: onHand, updated_at: dbTime() });
   return getStock(db, sku);
 }

@@ -1,6 +1,6 @@
 import type { OrderInput, OrderStatus, OrderType } from '../domain/types';
 import type { Db } from './knex';
-import { parseJson, toIso } from './time';
+import { dbTime, parseJson, toIso } from './time';
 
 export interface OrderLineRecord {
   id: number;
@@ -61,7 +61,7 @@ function lineFromRow(r: Record<string, any>): OrderLineRecord {
 export class DuplicateOrderError extends Error {}
 
 /** Writes a new order and its lines in one transaction; a second insert of the same orderNo fails. */
-export async function insertOrder(db: Db, order: OrderInput, meta: { workflowId: string; requestHash: string; now: Date }): Promise<void> {
+export async function insertOrder(db: Db, order: OrderInput, meta: { workflowId: string; requestHash: string; now: string }): Promise<void> {
   const total = order.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
   try {
     await db.transaction(async (trx) => {
@@ -123,7 +123,7 @@ export async function setOrderStatus(
   db: Db,
   change: { orderNo: string; status: OrderStatus; detail?: string; data?: Record<string, unknown>; dedupeKey: string },
 ): Promise<void> {
-  const now = new Date();
+  const now = dbTime();
   await db.transaction(async (trx) => {
     await trx('order_events')
       .insert({

@@ -1,6 +1,6 @@
 import type { CarrierCode, PackItem, PackagingChoice } from '../domain/types';
 import type { Db } from './knex';
-import { parseJson, toIso } from './time';
+import { dbTime, parseJson, toIso } from './time';
 
 export interface ShipmentRecord {
   id: string;
@@ -58,7 +58,7 @@ export interface NewParcel {
 
 /** One shipment per parcel (P1.8); created once, whatever the retries. */
 export async function createShipments(db: Db, orderNo: string, parcels: NewParcel[]): Promise<string[]> {
-  const now = new Date();
+  const now = dbTime();
   await db('shipments')
     .insert(
       parcels.map((p) => ({

@@ -1,3 +1,12 @@
+/**
+ * Timestamps are written as ISO-8601 UTC strings: the same text sorts by time in SQLite and is read
+ * as timestamptz by PostgreSQL. (Passing Date objects is not portable: the sqlite3 driver only knows
+ * Dates of its own realm, and jest runs tests in another.)
+ */
+export function dbTime(d: Date | number = Date.now()): string {
+  return new Date(d).toISOString();
+}
+
 /** SQLite returns timestamps as epoch numbers, PostgreSQL as Date: read both as ISO strings. */
 export function toIso(value: unknown): string | null {
   if (value === null || value === undefined) return null;

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { dbTime } from '../../db/time';
 import type { Db } from '../../db/knex';
 import type { CarrierCode } from '../../domain/types';
 import type { BookingRequest, BookingResult, CarrierAdapter, RateQuote } from './carrier';
@@ -59,7 +60,7 @@ export function createSandboxCarrier(db: Db, profile: SandboxCarrierProfile, hoo
               waybill_no: '-',
               order_no: req.orderNo,
               status: 'rejected',
-              created_at: new Date(),
+              created_at: dbTime(),
             })
             .onConflict(['carrier', 'idempotency_key'])
             .ignore();
@@ -71,7 +72,7 @@ export function createSandboxCarrier(db: Db, profile: SandboxCarrierProfile, hoo
       // the same waybill back from the lookup above.
       const waybillNo = `${profile.waybillPrefix}${crypto.randomInt(10 ** 9, 10 ** 10 - 1)}`;
       await db('sandbox_carrier_bookings')
-        .insert({ carrier: profile.code, idempotency_key: req.idempotencyKey, waybill_no: waybillNo, order_no: req.orderNo, status: 'booked', created_at: new Date() })
+        .insert({ carrier: profile.code, idempotency_key: req.idempotencyKey, waybill_no: waybillNo, order_no: req.orderNo, status: 'booked', created_at: dbTime() })
         .onConflict(['carrier', 'idempotency_key'])
         .ignore();
       if (sandbox.carrierLatencyMs) await sleep(sandbox.carrierLatencyMs);

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { getCatalogItems } from '../../db/catalog';
+import { dbTime } from '../../db/time';
 import type { Db } from '../../db/knex';
 import { DuplicateOrderError, getOrder, insertOrder, listOrdersByStatus, loadOrderInput, OrderRecord } from '../../db/orders';
 import { validateAgainstCatalog, validateOrderShape } from '../../domain/order-validation';
@@ -80,7 +81,7 @@ export async function submitOrder(db: Db, temporal: TemporalGateway, body: unkno
   }
   const workflowId = workflowIdFor(order.orderNo);
   try {
-    await insertOrder(db, order, { workflowId, requestHash: hash, now: new Date() });
+    await insertOrder(db, order, { workflowId, requestHash: hash, now: dbTime() });
   } catch (err) {
     if (!(err instanceof DuplicateOrderError)) throw err;
     return submitOrder(db, temporal, body); // lost a race with the same orderNo: answer as for a repeat

@@ -1,0 +1,147 @@
+/**
+ * A test file's own world: a fresh SQLite database with the demo catalog, its own task queue, a
+ * real worker (in this process) on the shared dev server, a Temporal client and the Express app.
+ * Nothing here mocks Temporal.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import request from 'supertest';
+import { loadSettings, Settings } from '../../config/settings';
+import { createDb, Db, migrateToLatest } from '../../db/knex';
+import { seedDemoCatalog } from '../../db/seed';
+import type { OrderInput, OrderStatus } from '../../domain/types';
+import { createApp } from '../../web/app';
+import { createFulfillmentWorker } from '../../worker/create-worker';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export const API_KEY = 'test-api-key';
+
+export interface Harness {
+  db: Db;
+  settings: Settings;
+  client: Client;
+  app: ReturnType<typeof createApp>;
+  taskQueue: string;
+  dbFile: string;
+  temporalAddress: string;
+  bundlePath: string;
+  api: () => ReturnType<typeof request.agent>;
+  startWorker(): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function testEnv(): { address: string; bundlePath: string; runDir: string } {
+  const address = process.env.BOXFLOW_TEST_TEMPORAL_ADDRESS;
+  const bundlePath = process.env.BOXFLOW_TEST_WORKFLOW_BUNDLE;
+  const runDir = process.env.BOXFLOW_TEST_RUN_DIR;
+  if (!address || !bundlePath || !runDir) throw new Error('integration tests need the global setup (run them through jest)');
+  return { address, bundlePath, runDir };
+}
+
+export async function createHarness(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+  quietRuntime();
+  const { address, bundlePath, runDir } = testEnv();
+  const id = crypto.randomBytes(4).toString('hex');
+  const dbFile = path.join(runDir, `app-${id}.sqlite`);
+  const taskQueue = `fulfillment-${id}`;
+  const settings = loadSettings({
+    BOXFLOW_DATA_DIR: runDir,
+    DATABASE_URL: `sqlite:${dbFile}`,
+    BOXFLOW_TASK_QUEUE: taskQueue,
+    TEMPORAL_ADDRESS: address,
+    BOXFLOW_SANDBOX: '1',
+    ...opts.env,
+  });
+  const db = createDb(settings);
+  await migrateToLatest(db);
+  await seedDemoCatalog(db);
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const app = createApp({ db, temporal: { client, taskQueue }, apiKey: API_KEY });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let workerConnection: { close(): Promise<void> } | undefined;
+
+  const h: Harness = {
+    db,
+    settings,
+    client,
+    app,
+    taskQueue,
+    dbFile,
+    temporalAddress: address,
+    bundlePath,
+    api: () => request.agent(app).set('Authorization', `Bearer ${API_KEY}`),
+    async startWorker() {
+      const created = await createFulfillmentWorker({
+        settings,
+        db,
+        address,
+        workflowBundlePath: bundlePath,
+        overrides: { stickyQueueScheduleToStartTimeout: '1 second' },
+      });
+      worker = created.worker;
+      workerConnection = created.connection;
+      running = worker.run();
+      return worker;
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await workerConnection?.close();
+      worker = undefined;
+    },
+    async close() {
+      await h.stopWorker();
+      await connection.close();
+      await db.destroy();
+    },
+  };
+  if (opts.worker !== false) await h.startWorker();
+  return h;
+}
+
+/** A valid retail order to a Shanghai address; override what a test is about. */
+export function sampleOrder(overrides: Partial<OrderInput> = {}): OrderInput {
+  const orderNo = overrides.orderNo ?? `T${Date.now().toString(36).toUpperCase()}${crypto.randomBytes(3).toString('hex').toUpperCase()}`;
+  return {
+    orderNo,
+    type: 'retail',
+    customer: { name: '王小明', phone: '13800138000', email: 'xm@example.cn' },
+    shippingAddress: { name: '王小明', phone: '13800138000', line1: '浦东新区世纪大道 100 号', city: '上海', province: '上海', postalCode: '200120', country: 'CN' },
+    lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 2, unitPrice: 69 }],
+    currency: 'CNY',
+    payment: { method: 'card', token: 'tok_paid' },
+    ...overrides,
+  };
+}
+
+export function workflowHandle(h: Harness, orderNo: string): WorkflowHandle {
+  return h.client.workflow.getHandle(`order-${orderNo}`);
+}
+
+/** Waits for the order's workflow to complete and returns its result. */
+export async function orderResult(h: Harness, orderNo: string): Promise<{ orderNo: string; status: OrderStatus; trackingNumbers: string[] }> {
+  return workflowHandle(h, orderNo).result();
+}
+
+/** Polls the database until the order reaches a status (for waits in the middle of a workflow). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false | null>, timeoutMs = 60_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
