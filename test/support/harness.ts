@@ -145,3 +145,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * With BOXFLOW_RECORD_HISTORIES=1, saves the order workflow's history under test/replay/histories/
+ * so that the replay test keeps checking that today's workflow code can still run it.
+ */
+export async function maybeRecordHistory(h: Harness, orderNo: string, name: string): Promise<void> {
+  if (process.env.BOXFLOW_RECORD_HISTORIES !== '1') return;
+  const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+  const fs = await import('node:fs');
+  const history = await workflowHandle(h, orderNo).fetchHistory();
+  const file = path.resolve(__dirname, '..', 'replay', 'histories', `${name}.json`);
+  fs.writeFileSync(file, historyToJSON(history));
+}
