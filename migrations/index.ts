@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_catalog_and_inventory';
 import * as m002 from './002_orders_and_shipments';
 import * as m003 from './003_tasks';
+import * as m004 from './004_payments_and_back_orders';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['001_catalog_and_inventory', m001],
   ['002_orders_and_shipments', m002],
   ['003_tasks', m003],
+  ['004_payments_and_back_orders', m004],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -1,0 +1,38 @@
+import { defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/**
+ * What the outside world can tell a running order. The web app sends these; the workflow handles
+ * them. Signals are facts that already happened elsewhere; updates are requests the workflow may
+ * refuse (their validators run before anything changes).
+ */
+
+/** P1.3: the payment provider's webhook result. */
+export interface PaymentResult {
+  status: 'succeeded' | 'failed';
+  reference?: string;
+}
+export const paymentResultSignal = defineSignal<[PaymentResult]>('paymentResult');
+
+/** P1.10: a restock reserved stock for a back-ordered line (in order of arrival). */
+export const backOrderFilledSignal = defineSignal<[{ lineId: number }]>('backOrderFilled');
+
+/** A person's decision on one of the order's open tasks. */
+export interface TaskDecision {
+  taskId: number;
+  decision: string;
+  note?: string;
+  decidedBy: string;
+}
+export interface TaskDecisionResult {
+  taskId: number;
+  decision: string;
+  decidedBy: string;
+}
+export const decideTaskUpdate = defineUpdate<TaskDecisionResult, [TaskDecision]>('decideTask');
+
+/** Cancellation before hand-over to the carrier; refused after it (returns take over). */
+export interface CancelRequest {
+  reason: string;
+  requestedBy: string;
+}
+export const cancelOrderUpdate = defineUpdate<{ accepted: true; status: string }, [CancelRequest]>('cancelOrder');
