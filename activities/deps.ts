@@ -1,4 +1,5 @@
 import type { CarrierRegistry } from '../adapters/carriers';
+import type { PaymentProvider } from '../adapters/payments';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
 
@@ -6,5 +7,6 @@ import type { Db } from '../db/knex';
 export interface ActivityDeps {
   db: Db;
   carriers: CarrierRegistry;
+  payments: PaymentProvider;
   settings: Pick<Settings, 'sandbox' | 'timeScale'>;
 }

@@ -1,6 +1,7 @@
 import type { ActivityDeps } from './deps';
 import { createInventoryActivities } from './inventory.activities';
 import { createOrderActivities } from './order.activities';
+import { createPaymentActivities } from './payment.activities';
 import { createShipmentActivities } from './shipment.activities';
 
 export type { ActivityDeps } from './deps';
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createInventoryActivities(deps),
     ...createShipmentActivities(deps),
+    ...createPaymentActivities(deps),
   };
 }
 

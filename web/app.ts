@@ -4,6 +4,7 @@ import type { Db } from '../db/knex';
 import { requireApiKey } from './api/auth';
 import { catalogApi } from './api/catalog.routes';
 import { ordersApi } from './api/orders.routes';
+import { webhooksApi } from './api/webhooks.routes';
 import { orderPages } from './pages/orders.pages';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
@@ -28,6 +29,7 @@ export function createApp({ db, temporal, apiKey }: AppDeps): express.Express {
   api.use(requireApiKey(apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(ordersApi(db, temporal));
+  api.use(webhooksApi(db, temporal));
   api.use(catalogApi(db));
   api.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such API route' });

@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createCarrierRegistry } from '../adapters/carriers';
+import { createPaymentProvider } from '../adapters/payments';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -24,7 +25,12 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ db, carriers: createCarrierRegistry(db, settings.sandbox), settings }),
+    activities: createActivities({
+      db,
+      carriers: createCarrierRegistry(db, settings.sandbox),
+      payments: createPaymentProvider(db, { sandbox: settings.sandbox }),
+      settings,
+    }),
     // A nondeterminism error (workflow code changed under an order in flight) fails the workflow
     // visibly instead of retrying its task forever behind a "Running" status.
     workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] },
