@@ -3,6 +3,8 @@ import { createInventoryActivities } from './inventory.activities';
 import { createOrderActivities } from './order.activities';
 import { createPaymentActivities } from './payment.activities';
 import { createShipmentActivities } from './shipment.activities';
+import { createTaskActivities } from './task.activities';
+import { createWarehouseActivities } from './warehouse.activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,6 +15,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createInventoryActivities(deps),
     ...createShipmentActivities(deps),
     ...createPaymentActivities(deps),
+    ...createWarehouseActivities(deps),
+    ...createTaskActivities(deps),
   };
 }
 

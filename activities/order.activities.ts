@@ -1,6 +1,7 @@
 import { getCatalogItems } from '../db/catalog';
 import { appendEvent } from '../db/events';
 import { getOrder, getOrderLines, setOrderStatus } from '../db/orders';
+import { dbTime } from '../db/time';
 import { validateAgainstCatalog } from '../domain/order-validation';
 import type { OrderInput, OrderStatus, ValidationIssue } from '../domain/types';
 import type { ActivityDeps } from './deps';
@@ -23,6 +24,21 @@ export function createOrderActivities({ db }: ActivityDeps) {
 
     async recordEvent(e: { orderNo: string; type: string; detail: string; data?: Record<string, unknown>; dedupeKey: string }): Promise<void> {
       await appendEvent(db, e);
+    },
+
+    /** P2.8: the retail ship-by deadline, and what happens as it nears and passes. */
+    async setShipBy(input: { orderNo: string; shipBy: string }): Promise<void> {
+      await db('orders').where({ order_no: input.orderNo }).update({ ship_by: input.shipBy });
+    },
+    async markAtRisk(orderNo: string): Promise<void> {
+      await db('orders').where({ order_no: orderNo }).update({ at_risk: true });
+    },
+    async recordSlaBreach(input: { orderNo: string; detail: string }): Promise<void> {
+      await db('orders').where({ order_no: input.orderNo }).whereNull('sla_breached_at').update({ sla_breached_at: dbTime() });
+      await appendEvent(db, { orderNo: input.orderNo, type: 'sla_breached', detail: input.detail, dedupeKey: `sla-breach:${input.orderNo}` });
+    },
+    async recordCancelReason(input: { orderNo: string; reason: string }): Promise<void> {
+      await db('orders').where({ order_no: input.orderNo }).update({ cancel_reason: input.reason.slice(0, 500) });
     },
 
     /**

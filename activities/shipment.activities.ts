@@ -8,6 +8,8 @@ import { getOrder, getOrderLines } from '../db/orders';
 import { createShipments, getShipment, listShipments, NewParcel, updateShipment } from '../db/shipments';
 import { buildProductLabel } from '../domain/labels';
 import type { CarrierCode, PackItem, SandboxSettings } from '../domain/types';
+import { buildCustomsDeclaration } from '../domain/customs';
+import { createSandboxCustomsBroker } from '../adapters/customs/customs-broker';
 import type { ActivityDeps } from './deps';
 
 /** The shop's warehouse: sender on every waybill (P1.7). */
@@ -22,6 +24,7 @@ export const WAREHOUSE_ADDRESS = {
 };
 
 export function createShipmentActivities({ db, carriers, settings }: ActivityDeps) {
+  const customs = createSandboxCustomsBroker(db);
   const sandboxOf = async (orderNo: string): Promise<SandboxSettings> => {
     if (!settings.sandbox) return {};
     const row = await db('orders').where({ order_no: orderNo }).first('sandbox_json');
@@ -29,17 +32,6 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
   };
 
   return {
-    /** P1.8 pick list: the reserved units with what packing needs to know of them. */
-    async pickOrder(orderNo: string): Promise<PackItem[]> {
-      const lines = (await getOrderLines(db, orderNo)).filter((l) => l.reservedQuantity > 0 && l.status !== 'shipped');
-      const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
-      return lines.map((l) => {
-        const c = catalog.get(l.sku);
-        if (!c) throw ApplicationFailure.nonRetryable(`SKU ${l.sku} vanished from the catalog`, 'CatalogChanged');
-        return { sku: l.sku, quantity: l.reservedQuantity, weightGrams: c.weightGrams, lengthMm: c.lengthMm, widthMm: c.widthMm, heightMm: c.heightMm, fragile: c.fragile, unitPrice: l.unitPrice };
-      });
-    },
-
     /** P1.5 / P1.8: one shipment per parcel, with its packaging and the reason for it. */
     async createShipments(input: { orderNo: string; parcels: NewParcel[] }): Promise<string[]> {
       return createShipments(db, input.orderNo, input.parcels);
@@ -72,7 +64,15 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
      * P2.3: books the shipment with one carrier. The shipment id is the idempotency key: a retry
      * after a crash or timeout gets the first waybill back, never a second one.
      */
-    async bookShipment(input: { shipmentId: string; carrier: CarrierCode; carrierReason: string; pickupWindow?: { earliest: string; latest: string } }): Promise<BookingResult> {
+    async bookShipment(input: {
+      shipmentId: string;
+      carrier: CarrierCode;
+      carrierReason: string;
+      serviceLevel?: 'standard' | 'express';
+      plannedShipAt?: string;
+      scheduleReason?: string;
+      pickupWindow?: { earliest: string; latest: string };
+    }): Promise<BookingResult> {
       const shipment = await getShipment(db, input.shipmentId);
       if (!shipment) throw new Error(`shipment ${input.shipmentId} does not exist`);
       if (shipment.trackingNo && shipment.carrier === input.carrier) {
@@ -109,17 +109,55 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
           tracking_no: result.waybillNo,
           status: 'booked',
           booked_at: dbTime(),
+          service_level: input.serviceLevel ?? 'standard',
+          planned_ship_at: input.plannedShipAt ?? null,
+          schedule_reason: input.scheduleReason?.slice(0, 500) ?? null,
+          pickup_json: input.pickupWindow ? JSON.stringify(input.pickupWindow) : null,
         });
       }
       return result;
     },
 
     /** P2.2: handed over to the carrier; ship time recorded. */
-    async markShipmentsShipped(orderNo: string): Promise<string[]> {
+    async markShipmentsShipped(input: { shipmentIds: string[] }): Promise<void> {
       const now = dbTime();
-      const shipments = await listShipments(db, orderNo);
-      for (const s of shipments) if (s.status !== 'shipped') await updateShipment(db, s.id, { status: 'shipped', shipped_at: now });
-      return shipments.map((s) => s.trackingNo ?? '');
+      for (const id of input.shipmentIds) {
+        await db('shipments').where({ id, status: 'booked' }).update({ status: 'shipped', shipped_at: now });
+      }
+    },
+
+    /** P2.10: build the customs declaration of a parcel and have it reviewed. */
+    async declareCustoms(input: { shipmentId: string; attempt: number }): Promise<{ accepted: boolean; issues: Array<{ path: string; message: string }>; reason?: string }> {
+      const shipment = await getShipment(db, input.shipmentId);
+      if (!shipment) throw new Error(`shipment ${input.shipmentId} does not exist`);
+      const order = await getOrder(db, shipment.orderNo);
+      if (!order) throw new Error(`order ${shipment.orderNo} does not exist`);
+      const catalog = await getCatalogItems(db, shipment.items.map((i) => i.sku));
+      const { declaration, issues } = buildCustomsDeclaration({
+        currency: order.currency,
+        lines: shipment.items.map((i) => {
+          const c = catalog.get(i.sku);
+          return { sku: i.sku, name: c?.name ?? i.sku, quantity: i.quantity, unitPrice: i.unitPrice, weightGrams: i.weightGrams, hsCode: c?.hsCode ?? null, countryOfOrigin: c?.countryOfOrigin ?? null };
+        }),
+      });
+      await updateShipment(db, input.shipmentId, { customs_json: JSON.stringify({ declaration, issues, attempt: input.attempt }) });
+      if (issues.length) return { accepted: false, issues };
+      const review = await customs.review({ orderNo: shipment.orderNo, shipmentId: shipment.id, attempt: input.attempt, declaration, sandbox: await sandboxOf(shipment.orderNo) });
+      return { accepted: review.accepted, issues: [], reason: review.reason };
+    },
+
+    /** Compensation: cancel every booking of the order with its carrier (void its label). Idempotent. */
+    async cancelBookings(orderNo: string): Promise<number> {
+      let cancelled = 0;
+      for (const s of await listShipments(db, orderNo)) {
+        if (!s.carrier || s.status === 'cancelled' || s.status === 'shipped') continue;
+        await carriers(s.carrier).cancel(s.id);
+        await updateShipment(db, s.id, { status: 'cancelled' });
+        cancelled++;
+      }
+      // Parcels packed but never booked are unpacked.
+      await db('shipments').where({ order_no: orderNo }).whereIn('status', ['packed', 'labelled', 'label_incomplete']).update({ status: 'cancelled' });
+      return cancelled;
     },
   };
 }

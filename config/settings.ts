@@ -24,6 +24,8 @@ export interface Settings {
   };
   /** Multiplies every business duration (payment deadline, SLA, task deadlines, cut-offs). */
   timeScale: number;
+  /** What a stockout task does when nobody decides before its deadline (P1.10). */
+  stockoutDefault: string | undefined;
 }
 
 function findProjectRoot(): string {
@@ -59,5 +61,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       uiUrl: env.TEMPORAL_UI_URL || undefined,
     },
     timeScale: positiveNumber('BOXFLOW_TIME_SCALE', env.BOXFLOW_TIME_SCALE, 1),
+    stockoutDefault: env.BOXFLOW_STOCKOUT_DEFAULT || undefined,
   };
 }

@@ -18,6 +18,7 @@ export const ORDER_STATUSES = [
   'packed', // P1.5
   'labelled', // P1.6
   'booked', // P2.3 / P2.4 carrier accepted
+  'partially_shipped', // P1.10 available part shipped, back-ordered rest still to come
   'shipped', // P2.2 handed over
   'delivered',
   'returned',
@@ -127,3 +128,4 @@ export type TaskKind =
   | 'group_buy_mismatch'
   | 'catalog_changed'
   | 'payment_review';
+

@@ -3,6 +3,7 @@ import * as m001 from './001_catalog_and_inventory';
 import * as m002 from './002_orders_and_shipments';
 import * as m003 from './003_tasks';
 import * as m004 from './004_payments_and_back_orders';
+import * as m005 from './005_order_process_details';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -15,6 +16,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['002_orders_and_shipments', m002],
   ['003_tasks', m003],
   ['004_payments_and_back_orders', m004],
+  ['005_order_process_details', m005],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

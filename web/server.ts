@@ -4,6 +4,7 @@
 import http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
+import { buildPolicy } from '../domain/policy';
 import { createDb } from '../db/knex';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
 import { createApp } from './app';
@@ -16,7 +17,7 @@ async function main() {
   const address = settings.temporal.address ?? 'localhost:7233';
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
   const client = new Client({ connection, namespace: settings.temporal.namespace });
-  const temporal = { client, taskQueue: settings.temporal.taskQueue };
+  const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault }) };
   const apiKey = resolveApiKey(settings);
   const server = http.createServer(createApp({ db, temporal, apiKey }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));

@@ -33,7 +33,7 @@ test('a retail order runs from the API to shipped, with its timeline, stock and 
     expect.objectContaining({ carrier: 'YTO', trackingNo: result.trackingNumbers[0], status: 'shipped' }),
   ]);
   const statuses = got.body.timeline.filter((e: { type: string }) => e.type === 'status').map((e: { data: { status: string } }) => e.data.status);
-  expect(statuses).toEqual(['received', 'validated', 'reserving', 'picking', 'packed', 'labelled', 'booked', 'shipped']);
+  expect(statuses).toEqual(['received', 'validated', 'reserving', 'awaiting_payment', 'paid', 'picking', 'packed', 'labelled', 'booked', 'shipped']);
   for (let i = 1; i < got.body.timeline.length; i++) {
     expect(Date.parse(got.body.timeline[i].at)).toBeGreaterThanOrEqual(Date.parse(got.body.timeline[i - 1].at));
   }

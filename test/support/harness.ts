@@ -11,6 +11,7 @@ import request from 'supertest';
 import { loadSettings, Settings } from '../../config/settings';
 import { createDb, Db, migrateToLatest } from '../../db/knex';
 import { seedDemoCatalog } from '../../db/seed';
+import { buildPolicy } from '../../domain/policy';
 import type { OrderInput, OrderStatus } from '../../domain/types';
 import { createApp } from '../../web/app';
 import { createFulfillmentWorker } from '../../worker/create-worker';
@@ -66,7 +67,8 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   await seedDemoCatalog(db);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
-  const app = createApp({ db, temporal: { client, taskQueue }, apiKey: API_KEY });
+  const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

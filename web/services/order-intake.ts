@@ -5,12 +5,15 @@ import { dbTime } from '../../db/time';
 import type { Db } from '../../db/knex';
 import { DuplicateOrderError, getOrder, insertOrder, listOrdersByStatus, loadOrderInput, OrderRecord } from '../../db/orders';
 import { validateAgainstCatalog, validateOrderShape } from '../../domain/order-validation';
+import type { FulfillmentPolicy } from '../../domain/policy';
 import type { OrderInput, ValidationIssue } from '../../domain/types';
 import type { OrderWorkflowInput } from '../../workflows/order/order.workflow';
 
+/** How the web app reaches order workflows, and the policy new orders start under. */
 export interface TemporalGateway {
   client: Client;
   taskQueue: string;
+  policy: FulfillmentPolicy;
 }
 
 export type IntakeResult =
@@ -45,7 +48,7 @@ export async function ensureWorkflowStarted(temporal: TemporalGateway, order: Or
     await temporal.client.workflow.start('orderFulfillment', {
       taskQueue: temporal.taskQueue,
       workflowId: workflowIdFor(order.orderNo),
-      args: [{ order } satisfies OrderWorkflowInput],
+      args: [{ order, policy: temporal.policy } satisfies OrderWorkflowInput],
       // An order runs once, ever: a finished order's id is never reused.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });

@@ -16,3 +16,9 @@ export const carrier = proxyActivities<Activities>({
   heartbeatTimeout: '5 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['CatalogChanged'] },
 });
+
+/** Payments: the idempotency key makes a retried charge or refund happen once at the provider. */
+export const payment = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});

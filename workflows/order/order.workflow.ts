@@ -1,15 +1,26 @@
-import { setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { SearchAttributeType } from '@temporalio/common';
-import { selectCarriers } from '../../domain/carriers';
-import { choosePackaging } from '../../domain/packaging';
-import { splitIntoParcels } from '../../domain/parcels';
-import { needsPickupBooking, pickupWindow } from '../../domain/scheduling';
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import { DEFAULT_POLICY, FulfillmentPolicy } from '../../domain/policy';
+import { retailSla, slaAppliesTo } from '../../domain/sla';
 import type { OrderInput, OrderStatus } from '../../domain/types';
-import { carrier, db } from './activities';
-import { OrderProgress, orderProgressQuery } from './state';
+import { db, payment } from './activities';
+import { OrderCancellation, OrderContext, SA } from './context';
+import { backOrderFilledSignal, cancelOrderUpdate, paymentResultSignal, PaymentResult } from './messages';
+import { shipReservedLines } from './shipping';
+import { orderProgressQuery } from './state';
+import { handleShortages, waitForBackOrders } from './stock';
+import { TaskDesk } from './task-desk';
 
 export interface OrderWorkflowInput {
   order: OrderInput;
+  /** Durations and defaults fixed when the order was accepted; absent in orders started before it existed. */
+  policy?: FulfillmentPolicy;
 }
 
 export interface OrderWorkflowResult {
@@ -18,122 +29,152 @@ export interface OrderWorkflowResult {
   trackingNumbers: string[];
 }
 
-const key = <T extends SearchAttributeType>(name: string, type: T) => ({ name, type });
-const STATUS_KEY = key('BoxflowOrderStatus', 'KEYWORD');
-const TYPE_KEY = key('BoxflowOrderType', 'KEYWORD');
-const CARRIER_KEY = key('BoxflowCarrier', 'KEYWORD');
+/** Hand-over to the carrier is the point of no return: after it, cancellation becomes a return. */
+const HANDED_OVER: OrderStatus[] = ['shipped', 'delivered', 'returned'];
+const FINAL: OrderStatus[] = ['shipped', 'delivered', 'returned', 'cancelled', 'failed'];
 
 /**
- * One order, from confirmation to hand-over (P1 → P2). Each step is an activity; every status
- * change is written to the timeline and to the search attributes.
+ * One order, from confirmation to hand-over (P1 → P2): validation, stock, payment, stockout
+ * contingencies, inspection, packing, labels, customs, carrier booking and shipping, with human
+ * decisions where a person must decide and compensation when the order is cancelled.
  */
-export async function orderFulfillment({ order }: OrderWorkflowInput): Promise<OrderWorkflowResult> {
-  const orderNo = order.orderNo;
-  const progress: OrderProgress = { orderNo, status: 'received', waitingFor: null, shipments: [] };
-  setHandler(orderProgressQuery, () => progress);
-  upsertSearchAttributes([
-    { key: STATUS_KEY, value: 'received' },
-    { key: TYPE_KEY, value: order.type },
-  ]);
+export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: OrderWorkflowInput): Promise<OrderWorkflowResult> {
+  const ctx = new OrderContext(order, policy);
+  const desk = new TaskDesk(ctx);
+  const filledLines = new Set<number>();
+  let paymentResult: PaymentResult | undefined;
+  let cancelRequest: { reason: string; requestedBy: string } | undefined;
 
-  let seq = 0;
-  const moveTo = async (status: OrderStatus, detail?: string, data?: Record<string, unknown>) => {
-    progress.status = status;
-    upsertSearchAttributes([{ key: STATUS_KEY, value: status }]);
-    await db.recordStatus({ orderNo, status, detail, data, dedupeKey: `${orderNo}:${workflowInfo().runId}:${++seq}:${status}` });
-  };
-  const finish = (): OrderWorkflowResult => ({
-    orderNo,
-    status: progress.status,
-    trackingNumbers: progress.shipments.map((s) => s.trackingNo ?? '').filter(Boolean),
+  setHandler(orderProgressQuery, () => ctx.progress);
+  setHandler(paymentResultSignal, (r) => {
+    paymentResult ??= r;
+  });
+  setHandler(backOrderFilledSignal, ({ lineId }) => {
+    filledLines.add(lineId);
   });
 
-  // P1.1 confirm the order against the catalog as it is now.
-  const { issues } = await db.confirmOrderAgainstCatalog(orderNo);
-  if (issues.length) {
-    await moveTo('on_hold', `P1.1: order no longer matches the catalog: ${issues.map((i) => i.message).join('; ')}`, { issues });
-    return finish();
-  }
-  await moveTo('validated', 'P1.1: order matches the catalog');
-
-  // P1.2 reserve stock per line.
-  await moveTo('reserving', 'P1.2: reserving stock');
-  const reservation = await db.reserveStock(orderNo);
-  if (reservation.shortages.length) {
-    await db.releaseStock(orderNo);
-    const what = reservation.shortages.map((s) => `${s.sku}: ${s.requested} wanted, ${s.available} available`).join('; ');
-    await moveTo('on_hold', `P1.10: stockout (${what})`, { shortages: reservation.shortages });
-    return finish();
-  }
-
-  // P1.4 / P1.8 pick, split into parcels, P1.5 choose packaging per parcel.
-  await moveTo('picking', 'P1.8: picking');
-  const items = await db.pickOrder(orderNo);
-  const parcels = splitIntoParcels(items).map((p) => ({
-    parcelIndex: p.index,
-    items: p.items,
-    weightGrams: p.weightGrams,
-    volumeCm3: p.volumeCm3,
-    packaging: choosePackaging(p.items),
-  }));
-  const shipmentIds = await db.createShipments({ orderNo, parcels });
-  progress.shipments = shipmentIds.map((id) => ({ id }));
-  await moveTo('packed', `P1.5: ${parcels.length} parcel(s): ${parcels.map((p) => `#${p.parcelIndex} ${p.packaging.box} (${p.packaging.reason})`).join('; ')}`);
-
-  // P1.6 product labels.
-  for (const id of shipmentIds) {
-    const { missing } = await db.printProductLabels(id);
-    if (missing.length) {
-      await moveTo('on_hold', `P1.6: label incomplete: ${missing.map((m) => `${m.sku} lacks ${m.fields.join(', ')}`).join('; ')}`);
-      return finish();
-    }
-  }
-  await moveTo('labelled', 'P1.6: product labels printed');
-
-  // P2.5 choose a carrier, P2.3 book (idempotent), P2.4 fall back to the next carrier on rejection.
-  for (const [i, id] of shipmentIds.entries()) {
-    const parcel = parcels[i];
-    const declaredValue = parcel.items.reduce((s, it) => s + it.unitPrice * it.quantity, 0);
-    const choice = selectCarriers({
-      destinationCountry: order.shippingAddress.country,
-      weightGrams: parcel.weightGrams,
-      declaredValue,
-      currency: order.currency,
-      fragile: parcel.items.some((it) => it.fragile),
-      serviceLevel: 'standard',
-    });
-    const pickup = needsPickupBooking(parcel.weightGrams);
-    let window: { earliest: string; latest: string } | undefined;
-    if (pickup.required) {
-      const w = pickupWindow(Date.now());
-      window = { earliest: new Date(w.earliestMs).toISOString(), latest: new Date(w.latestMs).toISOString() };
-    }
-    const rejections: string[] = [];
-    let booked = false;
-    for (const code of choice.ranked) {
-      const result = await carrier.bookShipment({ shipmentId: id, carrier: code, carrierReason: choice.reason, pickupWindow: window });
-      if (result.accepted) {
-        progress.shipments[i] = { id, carrier: code, trackingNo: result.waybillNo };
-        upsertSearchAttributes([{ key: CARRIER_KEY, value: code }]);
-        booked = true;
-        break;
-      }
-      rejections.push(`${code}: ${result.reason}`);
-    }
-    if (!booked) {
-      await moveTo('on_hold', `P2.4: every carrier rejected parcel #${parcel.parcelIndex}: ${rejections.join('; ')}`);
-      return finish();
-    }
-  }
-  await moveTo(
-    'booked',
-    `P2.3: booked ${progress.shipments.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')}`,
-    { shipments: progress.shipments },
+  const flow = new CancellationScope();
+  setHandler(
+    cancelOrderUpdate,
+    async (req) => {
+      cancelRequest = req;
+      flow.cancel();
+      await condition(() => FINAL.includes(ctx.progress.status) && !compensating);
+      return { accepted: true as const, status: ctx.progress.status };
+    },
+    {
+      validator: (req) => {
+        if (!req || typeof req.reason !== 'string' || !req.reason.trim()) throw new Error('a reason is required');
+        if (ctx.handedOver || HANDED_OVER.includes(ctx.progress.status)) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
+        if (ctx.progress.status === 'cancelled' || ctx.progress.status === 'failed') throw new Error(`order ${order.orderNo} is already ${ctx.progress.status}`);
+        if (cancelRequest) throw new Error(`order ${order.orderNo} is already being cancelled`);
+      },
+    },
   );
 
-  // P2.2 hand-over: stock leaves the shelf, ship time recorded.
-  await db.commitShippedStock(orderNo);
-  await db.markShipmentsShipped(orderNo);
-  await moveTo('shipped', `P2.2: shipped (${progress.shipments.map((s) => s.trackingNo).join(', ')})`);
-  return finish();
+  upsertSearchAttributes([
+    { key: SA.status, value: 'received' },
+    { key: SA.type, value: order.type },
+  ]);
+
+  // P2.8: the retail ship-by clock runs beside the flow.
+  const slaWatch = order.type === 'retail' && slaAppliesTo(order.type) ? watchRetailSla(ctx, desk, () => ctx.handedOver || FINAL.includes(ctx.progress.status)) : undefined;
+
+  let compensating = false;
+  try {
+    await flow.run(async () => {
+      await fulfil();
+    });
+  } catch (err) {
+    const reason = err instanceof OrderCancellation ? err.reason : cancelRequest && isCancellation(err) ? `cancelled by ${cancelRequest.requestedBy}: ${cancelRequest.reason}` : undefined;
+    if (!reason) throw err;
+    compensating = true;
+    await CancellationScope.nonCancellable(() => compensate(reason));
+    compensating = false;
+  }
+  await slaWatch?.catch(() => undefined);
+  await condition(allHandlersFinished);
+  return { orderNo: order.orderNo, status: ctx.progress.status, trackingNumbers: ctx.progress.shipments.map((s) => s.trackingNo ?? '').filter(Boolean) };
+
+  async function fulfil() {
+    // P1.1 confirm the order against the catalog as it is now (it was checked at the API).
+    const { issues } = await db.confirmOrderAgainstCatalog(order.orderNo);
+    if (issues.length) {
+      await ctx.moveTo('on_hold', `P1.1: the catalog changed since the order: ${issues.map((i) => i.message).join('; ')}`, { issues });
+      const decision = await desk.ask('catalog_changed', { issues }, 'the catalog changed since the order was placed');
+      if (decision === 'cancel_order') throw new OrderCancellation('P1.1: catalog changed; cancelled by decision');
+    }
+    await ctx.moveTo('validated', 'P1.1: order matches the catalog');
+
+    // P1.2 reserve what is in stock now; shortages are handled after payment.
+    await ctx.moveTo('reserving', 'P1.2: reserving stock');
+    const reservation = await db.reserveStock(order.orderNo);
+
+    // P1.3 no shipping before the payment is confirmed.
+    await ctx.moveTo('awaiting_payment', 'P1.3: waiting for payment confirmation');
+    const charge = await payment.requestPayment({ orderNo: order.orderNo });
+    let result: PaymentResult['status'] | 'pending' = charge.status;
+    if (result === 'pending') {
+      ctx.progress.waitingFor = 'payment confirmation (webhook)';
+      const arrived = await condition(() => paymentResult !== undefined, policy.paymentDeadlineMs);
+      ctx.progress.waitingFor = null;
+      if (!arrived) throw new OrderCancellation('P1.3: payment not confirmed before the deadline');
+      await payment.recordPaymentResult({ orderNo: order.orderNo, status: paymentResult!.status, reference: paymentResult!.reference });
+      result = paymentResult!.status;
+    }
+    if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
+    await ctx.moveTo('paid', 'P1.3: payment confirmed');
+
+    // P1.10 contingencies for what could not be reserved.
+    const later = await handleShortages(ctx, desk, reservation.shortages);
+    if (later.waitForAllBeforeShipping.length) await waitForBackOrders(ctx, later.waitForAllBeforeShipping, filledLines);
+
+    // P1.4 – P2.2 for what is reserved now.
+    await shipReservedLines(ctx, desk, filledLines, { firstRound: true });
+
+    // The back-ordered rest of a partial shipment ships as its own parcel(s) when restock arrives.
+    if (later.shipLater.length) {
+      await ctx.moveTo('partially_shipped', `P1.10: the available part has shipped; ${later.shipLater.length} line(s) wait for restock`);
+      await waitForBackOrders(ctx, later.shipLater, filledLines);
+      await shipReservedLines(ctx, desk, filledLines, { firstRound: false });
+    }
+    await ctx.moveTo('shipped', `P2.2: shipped (${ctx.progress.shipments.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')})`);
+  }
+
+  /** Undo in reverse order of doing: close tasks, cancel bookings (void labels), back-orders, stock, refund. */
+  async function compensate(reason: string) {
+    await ctx.note('cancellation', reason);
+    await db.recordCancelReason({ orderNo: order.orderNo, reason });
+    await db.cancelOpenTasks(order.orderNo);
+    await db.cancelBookings(order.orderNo);
+    await db.cancelBackOrders(order.orderNo);
+    await db.releaseStock(order.orderNo);
+    // Whatever is left of the charge (the provider caps it; nothing when nothing was charged).
+    const total = order.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+    const refund = total > 0 ? await payment.refundPayment({ orderNo: order.orderNo, amount: total, reason, idempotencyKey: `refund:${order.orderNo}:cancel` }) : { refunded: false, amount: 0 };
+    await ctx.moveTo('cancelled', `${reason}${refund.refunded ? `; refunded ${refund.amount.toFixed(2)} ${order.currency}` : ''}`);
+  }
 }
+
+/** P2.8: at 75 % of the ship-by time an unshipped retail order is at risk; past it, a breach. */
+async function watchRetailSla(ctx: OrderContext, desk: TaskDesk, done: () => boolean): Promise<void> {
+  const start = Date.now();
+  const sla = retailSla(start, ctx.policy.retailSlaMs, ctx.policy.atRiskFraction);
+  await db.setShipBy({ orderNo: ctx.orderNo, shipBy: new Date(sla.shipByMs).toISOString() });
+  if (await condition(done, sla.atRiskAtMs - start)) return;
+  upsertSearchAttributes([{ key: SA.atRisk, value: true }]);
+  await db.markAtRisk(ctx.orderNo);
+  await ctx.note('sla_at_risk', `P2.8: not shipped at ${Math.round(ctx.policy.atRiskFraction * 100)} % of the retail ship-by time (ship by ${new Date(sla.shipByMs).toISOString()})`);
+  const decision = desk
+    .ask('sla_at_risk', { shipBy: new Date(sla.shipByMs).toISOString() }, 'the retail 24 h ship-by deadline is near', Math.max(0, sla.shipByMs - Date.now()))
+    .then((d) => {
+      if (d === 'expedite') ctx.serviceLevel = 'express';
+    });
+  const shippedInTime = await condition(done, Math.max(0, sla.shipByMs - Date.now()));
+  if (!shippedInTime) await db.recordSlaBreach({ orderNo: ctx.orderNo, detail: `P2.8: ship-by deadline ${new Date(sla.shipByMs).toISOString()} passed before hand-over` });
+  // Shipped or cancelled: a warning nobody answered is moot now.
+  await condition(done);
+  await desk.withdrawOpen('sla_at_risk', 'the order no longer waits for shipping');
+  await decision;
+}
+

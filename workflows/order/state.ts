@@ -7,6 +7,7 @@ export interface OrderProgress {
   /** What the workflow waits for now, in words (for the supervisor console). */
   waitingFor: string | null;
   shipments: Array<{ id: string; carrier?: string; trackingNo?: string }>;
+  openTasks: Array<{ taskId: number; kind: string; options: readonly string[]; defaultOption: string; deadline: string }>;
 }
 
 export const orderProgressQuery = defineQuery<OrderProgress>('orderProgress');

@@ -1,0 +1,124 @@
+import type { TaskKind } from './types';
+
+/**
+ * Every kind of human decision the order workflow can stop for: its options, the default applied
+ * when the deadline passes, how long a person has, and a plain explanation of each option. One place,
+ * read by the workflow (deterministic), the API and the console.
+ */
+export interface TaskKindSpec {
+  step: string;
+  options: readonly string[];
+  defaultOption: string;
+  /** Unscaled: BOXFLOW_TIME_SCALE multiplies it. */
+  deadlineMs: number;
+  priority: number;
+  explain: Record<string, { en: string; zh: string }>;
+}
+
+const H = 60 * 60 * 1000;
+
+export const TASK_KINDS: Record<TaskKind, TaskKindSpec> = {
+  catalog_changed: {
+    step: 'P1.1',
+    options: ['proceed_with_order_price', 'cancel_order'],
+    defaultOption: 'proceed_with_order_price',
+    deadlineMs: 2 * H,
+    priority: 50,
+    explain: {
+      proceed_with_order_price: { en: 'Honour the order as placed and ship it.', zh: '按下单时的信息和价格继续发货。' },
+      cancel_order: { en: 'Cancel the order, release its stock and refund the customer.', zh: '取消订单,释放库存并退款给客户。' },
+    },
+  },
+  stockout: {
+    step: 'P1.10',
+    options: ['wait_for_restock', 'ship_available_now', 'cancel_line'],
+    defaultOption: 'wait_for_restock',
+    deadlineMs: 4 * H,
+    priority: 70,
+    explain: {
+      wait_for_restock: { en: 'Back-order the short lines; the whole order ships when restock arrives (first come, first served).', zh: '缺货行转为预订,补货到达后整单发货(先到先得)。' },
+      ship_available_now: { en: 'Ship what is in stock now; the rest is back-ordered and ships as a second parcel.', zh: '先发有货的部分,其余转为预订,补货后作为第二个包裹发出。' },
+      cancel_line: { en: 'Cancel the short lines and refund them; ship the rest.', zh: '取消缺货行并退款,其余照常发货。' },
+    },
+  },
+  damaged_goods: {
+    step: 'P1.4',
+    options: ['wait_for_replacement', 'ship_without_and_refund', 'cancel_order'],
+    defaultOption: 'ship_without_and_refund',
+    deadlineMs: 4 * H,
+    priority: 60,
+    explain: {
+      wait_for_replacement: { en: 'Wait for the supplier’s replacement unit (back-order), then ship complete.', zh: '等待供应商补发替换件(转为预订),到货后完整发货。' },
+      ship_without_and_refund: { en: 'Ship without the damaged unit and refund it.', zh: '不含损坏商品发货,并退还该商品款项。' },
+      cancel_order: { en: 'Cancel the whole order and refund it.', zh: '取消整单并退款。' },
+    },
+  },
+  label_incomplete: {
+    step: 'P1.6',
+    options: ['retry_after_fix', 'ship_without_and_refund', 'cancel_order'],
+    defaultOption: 'ship_without_and_refund',
+    deadlineMs: 2 * H,
+    priority: 55,
+    explain: {
+      retry_after_fix: { en: 'The catalog data has been completed: print the labels again.', zh: '商品资料已补全:重新打印标签。' },
+      ship_without_and_refund: { en: 'Ship without the items whose label is incomplete and refund them.', zh: '不发标签不完整的商品,并退还其款项。' },
+      cancel_order: { en: 'Cancel the whole order and refund it.', zh: '取消整单并退款。' },
+    },
+  },
+  carrier_rejected: {
+    step: 'P2.4',
+    options: ['retry_booking', 'cancel_order'],
+    defaultOption: 'retry_booking',
+    deadlineMs: 2 * H,
+    priority: 65,
+    explain: {
+      retry_booking: { en: 'After talking to the carrier or platform support, submit the shipping application again.', zh: '联系物流公司或平台客服后,重新提交发货申请。' },
+      cancel_order: { en: 'Cancel the order, release its stock and refund it.', zh: '取消订单,释放库存并退款。' },
+    },
+  },
+  customs_hold: {
+    step: 'P2.10',
+    options: ['resubmit', 'cancel_order'],
+    defaultOption: 'cancel_order',
+    deadlineMs: 8 * H,
+    priority: 60,
+    explain: {
+      resubmit: { en: 'Customs data has been corrected: declare again.', zh: '报关资料已更正:重新申报。' },
+      cancel_order: { en: 'Cancel the order (it cannot clear customs) and refund it.', zh: '无法清关,取消订单并退款。' },
+    },
+  },
+  sla_at_risk: {
+    step: 'P2.8',
+    options: ['expedite', 'acknowledge'],
+    defaultOption: 'acknowledge',
+    deadlineMs: 6 * H,
+    priority: 80,
+    explain: {
+      expedite: { en: 'Book the express service (SF first) for parcels not yet booked.', zh: '尚未提交的包裹改用加急服务(优先顺丰)。' },
+      acknowledge: { en: 'Noted; the order continues as planned.', zh: '已知悉,订单按原计划继续。' },
+    },
+  },
+  group_buy_mismatch: {
+    step: 'P2.9',
+    options: ['repick', 'ship_as_picked', 'cancel_order'],
+    defaultOption: 'cancel_order',
+    deadlineMs: 4 * H,
+    priority: 60,
+    explain: {
+      repick: { en: 'Count and pick again.', zh: '重新清点并分拣。' },
+      ship_as_picked: { en: 'Ship the picked quantity anyway (the campaign organiser agreed).', zh: '按已分拣数量发货(已与团长确认)。' },
+      cancel_order: { en: 'A group-buy must ship exactly the committed quantity: cancel and refund.', zh: '团购必须按承诺数量发货:取消订单并退款。' },
+    },
+  },
+  payment_review: {
+    step: 'P1.3',
+    options: ['accept', 'cancel_order'],
+    defaultOption: 'cancel_order',
+    deadlineMs: 2 * H,
+    priority: 50,
+    explain: {
+      accept: { en: 'Payment confirmed by hand.', zh: '人工确认已付款。' },
+      cancel_order: { en: 'Cancel the order.', zh: '取消订单。' },
+    },
+  },
+};

@@ -1,0 +1,84 @@
+import { Router, Response } from 'express';
+import type { Db } from '../../db/knex';
+import { listTasks, TaskStatus } from '../../db/tasks';
+import { TASK_KINDS } from '../../domain/tasks';
+import { CommandResult, cancelOrder, decideTask } from '../services/order-commands';
+import type { TemporalGateway } from '../services/order-intake';
+
+const STATUSES: TaskStatus[] = ['open', 'decided', 'expired', 'cancelled'];
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function textField(body: Obj, key: string, max: number, required: boolean, details: Array<{ path: string; message: string }>): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null || v === '') {
+    if (required) details.push({ path: key, message: 'is required' });
+    return undefined;
+  }
+  if (typeof v !== 'string') return void details.push({ path: key, message: 'must be a string' });
+  if (v.length > max) return void details.push({ path: key, message: `must be at most ${max} characters` });
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v)) return void details.push({ path: key, message: 'must not contain control characters' });
+  return v;
+}
+
+function send<T>(res: Response, r: CommandResult<T>): void {
+  if (r.kind === 'ok') {
+    res.json(r.body);
+    return;
+  }
+  const status = r.kind === 'not_found' ? 404 : r.kind === 'invalid' ? 400 : 409;
+  res.status(status).json({ error: r.error, message: r.message, ...(r.extra ?? {}) });
+}
+
+export function tasksApi(db: Db, temporal: TemporalGateway): Router {
+  const r = Router();
+
+  r.get('/tasks', async (req, res) => {
+    const status = STATUSES.find((s) => s === req.query.status);
+    const kind = Object.keys(TASK_KINDS).find((k) => k === req.query.kind);
+    const orderNo = typeof req.query.orderNo === 'string' ? req.query.orderNo.slice(0, 64) : undefined;
+    const limit = Math.min(500, Math.max(1, Number.parseInt(String(req.query.limit ?? '100'), 10) || 100));
+    const offset = Math.max(0, Number.parseInt(String(req.query.offset ?? '0'), 10) || 0);
+    if (req.query.kind !== undefined && !kind) {
+      res.status(400).json({ error: 'validation_failed', details: [{ path: 'kind', message: `must be one of ${Object.keys(TASK_KINDS).join(', ')}` }] });
+      return;
+    }
+    const tasks = await listTasks(db, { status, kind, orderNo, limit, offset });
+    res.json(tasks);
+  });
+
+  r.post('/tasks/:id/decision', async (req, res) => {
+    const id = Number(req.params.id);
+    const details: Array<{ path: string; message: string }> = [];
+    if (!Number.isSafeInteger(id) || id <= 0) details.push({ path: 'id', message: 'must be a task id' });
+    if (!isObj(req.body)) {
+      res.status(400).json({ error: 'validation_failed', details: [{ path: '', message: 'body must be a JSON object' }] });
+      return;
+    }
+    for (const k of Object.keys(req.body)) if (!['decision', 'note', 'decidedBy'].includes(k)) details.push({ path: k, message: 'is not a known field' });
+    const decision = textField(req.body, 'decision', 40, true, details);
+    const note = textField(req.body, 'note', 2000, false, details);
+    const decidedBy = textField(req.body, 'decidedBy', 100, false, details) ?? 'api';
+    if (details.length || !decision) {
+      res.status(400).json({ error: 'validation_failed', details });
+      return;
+    }
+    send(res, await decideTask(db, temporal, id, { decision, note, decidedBy }));
+  });
+
+  r.post('/orders/:orderNo/cancel', async (req, res) => {
+    const details: Array<{ path: string; message: string }> = [];
+    const body = isObj(req.body) ? req.body : {};
+    if (req.body !== undefined && !isObj(req.body)) details.push({ path: '', message: 'body must be a JSON object' });
+    for (const k of Object.keys(body)) if (!['reason', 'requestedBy'].includes(k)) details.push({ path: k, message: 'is not a known field' });
+    const reason = textField(body, 'reason', 500, true, details);
+    const requestedBy = textField(body, 'requestedBy', 100, false, details) ?? 'api';
+    if (details.length || !reason) {
+      res.status(400).json({ error: 'validation_failed', details });
+      return;
+    }
+    send(res, await cancelOrder(db, temporal, req.params.orderNo, { reason, requestedBy }));
+  });
+
+  return r;
+}

@@ -1,0 +1,165 @@
+import { selectCarriers, isDomestic } from '../../domain/carriers';
+import { choosePackaging } from '../../domain/packaging';
+import { splitIntoParcels } from '../../domain/parcels';
+import { DEFAULT_CUTOFFS, needsPickupBooking, pickupWindow, plannedShipDate } from '../../domain/scheduling';
+import { carrier, db, payment } from './activities';
+import { OrderCancellation, OrderContext, SA } from './context';
+import { waitForBackOrders } from './stock';
+import type { TaskDesk } from './task-desk';
+import { upsertSearchAttributes } from '@temporalio/workflow';
+
+const SHOP_COUNTRY = 'CN';
+
+/**
+ * One round of warehouse and carrier work for the lines reserved now: inspection (P1.4), labels
+ * (P1.6), group-buy count (P2.9), picking and parcels (P1.8), packaging (P1.5), customs (P2.10),
+ * carrier choice and booking (P2.5, P2.3, P2.4) with ship date (P1.9) and pickup (P2.6), hand-over (P2.2).
+ */
+export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, filled: Set<number>, opts: { firstRound: boolean }): Promise<void> {
+  const { orderNo, order } = ctx;
+  await ctx.moveTo('picking', 'P1.8: picking');
+
+  // P1.4 inspection: a damaged unit without a spare needs a decision.
+  const inspection = await db.inspectPickedUnits(orderNo);
+  for (const damaged of inspection.unresolved) {
+    const decision = await desk.ask('damaged_goods', { sku: damaged.sku, lineId: damaged.lineId }, `a damaged ${damaged.sku} with no spare in stock`);
+    if (decision === 'cancel_order') throw new OrderCancellation(`P1.4: damaged ${damaged.sku}; order cancelled by decision`);
+    const missingLine = await splitOffMissingUnit(ctx, damaged.lineId);
+    if (decision === 'wait_for_replacement') {
+      await db.registerBackOrders({ orderNo, lineIds: [missingLine] });
+      await waitForBackOrders(ctx, [missingLine], filled);
+      await ctx.moveTo('picking', `P1.4: replacement ${damaged.sku} arrived; picking`);
+    } else {
+      const { amount } = await db.cancelLines({ orderNo, lineIds: [missingLine] });
+      if (amount > 0) await payment.refundPayment({ orderNo, amount, reason: `P1.4: damaged ${damaged.sku} not shipped`, idempotencyKey: `refund:${orderNo}:damaged:${missingLine}` });
+      await ctx.note('refund', `P1.4: damaged ${damaged.sku} ships without replacement; refunded ${amount.toFixed(2)} ${order.currency}`);
+    }
+  }
+
+  // P1.6 product labels must be complete before packing.
+  for (;;) {
+    const missing = await db.checkProductLabels(orderNo);
+    if (!missing.length) break;
+    const what = missing.map((m) => `${m.sku} lacks ${m.fields.join(', ')}`).join('; ');
+    await ctx.moveTo('on_hold', `P1.6: label incomplete: ${what}`, { missing });
+    const decision = await desk.ask('label_incomplete', { missing }, `complete product label data (${what})`);
+    if (decision === 'cancel_order') throw new OrderCancellation(`P1.6: label incomplete (${what}); cancelled by decision`);
+    if (decision === 'ship_without_and_refund') {
+      const lineIds = missing.map((m) => m.lineId);
+      const { amount } = await db.cancelLines({ orderNo, lineIds });
+      if (amount > 0) await payment.refundPayment({ orderNo, amount, reason: `P1.6: items without a complete label not shipped (${what})`, idempotencyKey: `refund:${orderNo}:label:${lineIds.join('-')}` });
+      await ctx.note('refund', `P1.6: shipping without ${missing.map((m) => m.sku).join(', ')}; refunded ${amount.toFixed(2)} ${order.currency}`);
+    }
+    await ctx.moveTo('picking', 'P1.8: picking');
+  }
+
+  let picked = await db.pickLines(orderNo);
+  if (!picked.items.length) throw new OrderCancellation('nothing is left to ship on this order');
+
+  // P2.9 a group-buy ships exactly the committed quantity, neither short nor over.
+  if (opts.firstRound && order.type === 'group_buy' && order.groupBuy) {
+    for (;;) {
+      const count = picked.items.reduce((n, i) => n + i.quantity, 0);
+      if (count === order.groupBuy.committedQuantity) break;
+      await ctx.moveTo('on_hold', `P2.9: picked ${count}, group-buy ${order.groupBuy.campaignId} committed ${order.groupBuy.committedQuantity}`);
+      const decision = await desk.ask('group_buy_mismatch', { picked: count, committed: order.groupBuy.committedQuantity, campaignId: order.groupBuy.campaignId }, 'the picked quantity does not match the group-buy');
+      if (decision === 'cancel_order') throw new OrderCancellation(`P2.9: picked ${count} ≠ committed ${order.groupBuy.committedQuantity}; cancelled`);
+      if (decision === 'ship_as_picked') {
+        await ctx.note('group_buy_override', `P2.9: shipping ${count} as picked (committed ${order.groupBuy.committedQuantity}) by decision`);
+        break;
+      }
+      picked = await db.pickLines(orderNo); // repick
+    }
+  }
+
+  // P1.8 split into parcels, P1.5 packaging per parcel.
+  const offset = ctx.progress.shipments.length;
+  const parcels = splitIntoParcels(picked.items).map((p) => ({
+    parcelIndex: offset + p.index,
+    items: p.items,
+    weightGrams: p.weightGrams,
+    volumeCm3: p.volumeCm3,
+    packaging: choosePackaging(p.items),
+  }));
+  const shipmentIds = await db.createShipments({ orderNo, parcels });
+  ctx.progress.shipments.push(...shipmentIds.map((id) => ({ id })));
+  await ctx.moveTo('packed', `P1.5/P1.8: ${parcels.length} parcel(s): ${parcels.map((p) => `#${p.parcelIndex} ${p.packaging.box} (${p.packaging.reason})`).join('; ')}`);
+  for (const id of shipmentIds) await db.printProductLabels(id);
+  await ctx.moveTo('labelled', 'P1.6: product labels printed');
+
+  // P2.10 international parcels clear a customs review first.
+  if (!isDomestic(SHOP_COUNTRY, order.shippingAddress.country)) {
+    for (const id of shipmentIds) {
+      for (let attempt = 1; ; attempt++) {
+        const review = await carrier.declareCustoms({ shipmentId: id, attempt });
+        if (review.accepted) {
+          await ctx.note('customs', `P2.10: customs declaration of ${id} accepted`);
+          break;
+        }
+        const why = review.issues.length ? review.issues.map((i) => `${i.path}: ${i.message}`).join('; ') : review.reason ?? 'rejected';
+        await ctx.moveTo('on_hold', `P2.10: customs hold on ${id}: ${why}`);
+        const decision = await desk.ask('customs_hold', { shipmentId: id, issues: review.issues, reason: review.reason ?? null }, `customs for ${id}`);
+        if (decision === 'cancel_order') throw new OrderCancellation(`P2.10: customs hold (${why}); cancelled`);
+      }
+    }
+  }
+
+  // P2.5 carrier rule, P1.9 ship date, P2.6 pickup window, P2.3 idempotent booking, P2.4 fallback.
+  for (const [i, id] of shipmentIds.entries()) {
+    const parcel = parcels[i];
+    for (;;) {
+      const choice = selectCarriers({
+        destinationCountry: order.shippingAddress.country,
+        weightGrams: parcel.weightGrams,
+        declaredValue: parcel.items.reduce((s, it) => s + it.unitPrice * it.quantity, 0),
+        currency: order.currency,
+        fragile: parcel.items.some((it) => it.fragile),
+        serviceLevel: ctx.serviceLevel,
+      });
+      const rejections: string[] = [];
+      let booked = false;
+      for (const code of choice.ranked) {
+        const plan = plannedShipDate(Date.now(), DEFAULT_CUTOFFS[code]);
+        const pickup = needsPickupBooking(parcel.weightGrams);
+        const window = pickup.required ? pickupWindow(plan.shipAtMs) : undefined;
+        const result = await carrier.bookShipment({
+          shipmentId: id,
+          carrier: code,
+          carrierReason: choice.reason,
+          serviceLevel: ctx.serviceLevel,
+          plannedShipAt: new Date(plan.shipAtMs).toISOString(),
+          scheduleReason: `${plan.reason}${pickup.required ? `; ${pickup.reason}` : ''}`,
+          pickupWindow: window ? { earliest: new Date(window.earliestMs).toISOString(), latest: new Date(window.latestMs).toISOString() } : undefined,
+        });
+        if (result.accepted) {
+          ctx.progress.shipments[offset + i] = { id, carrier: code, trackingNo: result.waybillNo };
+          upsertSearchAttributes([{ key: SA.carrier, value: code }]);
+          booked = true;
+          break;
+        }
+        rejections.push(`${code}: ${result.reason}`);
+        await ctx.note('carrier_rejected', `P2.4: ${code} rejected ${id}: ${result.reason}`);
+      }
+      if (booked) break;
+      await ctx.moveTo('on_hold', `P2.4: every carrier rejected parcel #${parcel.parcelIndex}: ${rejections.join('; ')}`);
+      const decision = await desk.ask('carrier_rejected', { shipmentId: id, rejections }, `a carrier for parcel #${parcel.parcelIndex}`);
+      if (decision === 'cancel_order') throw new OrderCancellation(`P2.4: no carrier accepted (${rejections.join('; ')}); cancelled`);
+    }
+  }
+  const booked = ctx.progress.shipments.slice(offset);
+  await ctx.moveTo('booked', `P2.3: booked ${booked.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')}`, { shipments: booked });
+
+  // P2.2 hand-over: from here the order can no longer be cancelled, only returned.
+  ctx.handedOver = true;
+  await db.commitShippedLines(picked.lineIds);
+  await db.markShipmentsShipped({ shipmentIds });
+}
+
+/** A line short one unit (a damaged one written off) is split so the missing unit has a line of its own. */
+async function splitOffMissingUnit(ctx: OrderContext, lineId: number): Promise<number> {
+  const lines = await db.lineQuantities({ orderNo: ctx.orderNo, lineIds: [lineId] });
+  const line = lines[0];
+  if (line.reservedQuantity === 0) return lineId; // the whole line was the damaged unit
+  const { newLineId } = await db.splitLine({ orderNo: ctx.orderNo, lineId, keepQuantity: line.reservedQuantity, key: ctx.nextKey(`damaged-${lineId}`) });
+  return newLineId;
+}

@@ -1,0 +1,69 @@
+import { condition } from '@temporalio/workflow';
+import type { Shortage } from '../../activities/inventory.activities';
+import { db, payment } from './activities';
+import { OrderCancellation, OrderContext } from './context';
+import type { TaskDesk } from './task-desk';
+
+/** Lines that must arrive before anything ships, and lines that ship later in their own parcel. */
+export interface BackOrderPlan {
+  waitForAllBeforeShipping: number[];
+  shipLater: number[];
+}
+
+/**
+ * P1.10 stockout: a supervisor chooses (or the default applies at the deadline) between waiting for
+ * restock, shipping what is there now and back-ordering the rest, or cancelling the short lines.
+ */
+export async function handleShortages(ctx: OrderContext, desk: TaskDesk, shortages: Shortage[]): Promise<BackOrderPlan> {
+  const plan: BackOrderPlan = { waitForAllBeforeShipping: [], shipLater: [] };
+  if (!shortages.length) return plan;
+  const what = shortages.map((s) => `${s.sku}: ${s.requested} wanted, ${s.available} available`).join('; ');
+  await ctx.moveTo('on_hold', `P1.10: stockout (${what})`, { shortages });
+  const decision = await desk.ask('stockout', { shortages }, `stock of ${shortages.map((s) => s.sku).join(', ')}`);
+
+  if (decision === 'cancel_line') {
+    const lineIds = shortages.map((s) => s.lineId);
+    const { amount } = await db.cancelLines({ orderNo: ctx.orderNo, lineIds });
+    if (amount > 0) await payment.refundPayment({ orderNo: ctx.orderNo, amount, reason: `P1.10: short lines cancelled (${what})`, idempotencyKey: `refund:${ctx.orderNo}:lines:${lineIds.join('-')}` });
+    await ctx.note('lines_cancelled', `P1.10: cancelled and refunded ${amount.toFixed(2)} ${ctx.order.currency} for ${shortages.map((s) => s.sku).join(', ')}`);
+    const reserved = await db.pickLines(ctx.orderNo);
+    if (reserved.lineIds.length === 0) throw new OrderCancellation('P1.10: every line was cancelled for lack of stock');
+    return plan;
+  }
+
+  if (decision === 'ship_available_now') {
+    // Keep what is available on the line, move the rest to a new line that waits for restock.
+    for (const s of shortages) {
+      if (s.available > 0 && s.available < s.requested) {
+        await db.splitLine({ orderNo: ctx.orderNo, lineId: s.lineId, keepQuantity: s.available, key: ctx.nextKey(`split-${s.lineId}`) });
+      }
+    }
+    const again = await db.reserveStock(ctx.orderNo);
+    const stillShort = again.shortages.map((s) => s.lineId);
+    const anythingToShip = (await db.pickLines(ctx.orderNo)).lineIds.length > 0;
+    if (stillShort.length) {
+      await db.registerBackOrders({ orderNo: ctx.orderNo, lineIds: stillShort });
+      if (anythingToShip) plan.shipLater = stillShort;
+      else plan.waitForAllBeforeShipping = stillShort; // nothing is available: same as waiting
+    }
+    return plan;
+  }
+
+  // wait_for_restock (the default): the whole order waits; restock serves back-orders first come, first served.
+  const lineIds = shortages.map((s) => s.lineId);
+  await db.registerBackOrders({ orderNo: ctx.orderNo, lineIds });
+  plan.waitForAllBeforeShipping = lineIds;
+  return plan;
+}
+
+/** Waits until a restock has reserved every one of these back-ordered lines (signal from the API). */
+export async function waitForBackOrders(ctx: OrderContext, lineIds: number[], filled: Set<number>): Promise<void> {
+  if (lineIds.every((id) => filled.has(id))) return;
+  if (ctx.progress.status !== 'partially_shipped') {
+    await ctx.moveTo('back_ordered', `P1.10: back-ordered, waiting for restock (${lineIds.length} line(s))`, { lineIds });
+  }
+  ctx.progress.waitingFor = `restock of back-ordered line(s) ${lineIds.join(', ')}`;
+  await condition(() => lineIds.every((id) => filled.has(id)));
+  ctx.progress.waitingFor = null;
+  await ctx.note('back_order_filled', `P1.10: restock arrived for line(s) ${lineIds.join(', ')}`);
+}

@@ -1,0 +1,102 @@
+import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { TASK_KINDS } from '../../domain/tasks';
+import type { TaskKind } from '../../domain/types';
+import { db } from './activities';
+import type { OrderContext } from './context';
+import { decideTaskUpdate, TaskDecisionResult } from './messages';
+
+interface OpenTask {
+  taskId: number;
+  kind: TaskKind;
+  options: readonly string[];
+  deciding: boolean;
+  result?: TaskDecisionResult;
+}
+
+/**
+ * Human decisions for one order. `ask` opens a task (a row in the tasks table) and waits for the
+ * `decideTask` update or the deadline, whichever comes first; then the default applies. The update's
+ * validator refuses an unknown task or option before anything changes; the database's
+ * compare-and-set decides who wins a race (a person against a person, or against the deadline).
+ */
+export class TaskDesk {
+  private readonly open = new Map<number, OpenTask>();
+
+  constructor(private readonly ctx: OrderContext) {
+    setHandler(
+      decideTaskUpdate,
+      async (d) => {
+        const task = this.open.get(d.taskId)!;
+        if (task.deciding || task.result) throw ApplicationFailure.nonRetryable(`task ${d.taskId} is already being decided`, 'TaskAlreadyDecided');
+        task.deciding = true;
+        try {
+          const r = await db.resolveTask({ orderNo: ctx.orderNo, taskId: d.taskId, decision: d.decision, decidedBy: d.decidedBy, note: d.note, status: 'decided' });
+          if (!r.won) throw ApplicationFailure.nonRetryable(`task ${d.taskId} was already decided: ${r.decision} by ${r.decidedBy}`, 'TaskAlreadyDecided');
+          task.result = { taskId: d.taskId, decision: r.decision, decidedBy: r.decidedBy };
+          return task.result;
+        } finally {
+          task.deciding = false;
+        }
+      },
+      {
+        validator: (d) => {
+          const task = this.open.get(d.taskId);
+          if (!task) throw new Error(`task ${d.taskId} is not open on order ${ctx.orderNo}`);
+          if (task.result) throw new Error(`task ${d.taskId} was already decided: ${task.result.decision}`);
+          if (!task.options.includes(d.decision)) throw new Error(`"${d.decision}" is not an option of this ${task.kind} task (${task.options.join(', ')})`);
+          if (!d.decidedBy || typeof d.decidedBy !== 'string') throw new Error('decidedBy is required');
+        },
+      },
+    );
+  }
+
+  /** Opens a task and returns the decision: a person's, or the default once the deadline passes. */
+  async ask(kind: TaskKind, context: Record<string, unknown>, waitingFor: string, deadlineOverrideMs?: number): Promise<string> {
+    const spec = TASK_KINDS[kind];
+    const defaultOption = this.ctx.policy.taskDefaults[kind] ?? spec.defaultOption;
+    const deadlineMs = deadlineOverrideMs ?? this.ctx.policy.taskDeadlineMs[kind] ?? spec.deadlineMs;
+    const deadline = new Date(Date.now() + deadlineMs).toISOString();
+    const { taskId } = await db.openTask({
+      orderNo: this.ctx.orderNo,
+      kind,
+      options: spec.options,
+      defaultOption,
+      deadline,
+      context,
+      priority: spec.priority,
+      workflowKey: `${this.ctx.orderNo}:${workflowInfo().runId}:task:${this.ctx.nextKey(kind)}`,
+    });
+    const task: OpenTask = { taskId, kind, options: spec.options, deciding: false };
+    this.open.set(taskId, task);
+    const progress = this.ctx.progress;
+    progress.openTasks.push({ taskId, kind, options: spec.options, defaultOption, deadline });
+    const previousWait = progress.waitingFor;
+    progress.waitingFor = `${kind} task ${taskId}: ${waitingFor}`;
+    try {
+      const decided = await condition(() => task.result !== undefined, deadlineMs);
+      if (!decided) {
+        // Wait for a decision in flight to finish; otherwise apply the default (compare-and-set).
+        await condition(() => !task.deciding);
+        if (!task.result) {
+          const r = await db.resolveTask({ orderNo: this.ctx.orderNo, taskId, decision: defaultOption, decidedBy: 'system', note: 'deadline passed: default applied', status: 'expired' });
+          task.result = { taskId, decision: r.decision, decidedBy: r.decidedBy };
+        }
+      }
+      return task.result!.decision;
+    } finally {
+      progress.openTasks = progress.openTasks.filter((t) => t.taskId !== taskId);
+      progress.waitingFor = previousWait;
+    }
+  }
+
+  /** Closes open tasks of a kind that no longer matter (e.g. an SLA warning once the order shipped). */
+  async withdrawOpen(kind: TaskKind, why: string): Promise<void> {
+    for (const task of this.open.values()) {
+      if (task.kind !== kind || task.result) continue;
+      await condition(() => !task.deciding);
+      if (task.result) continue;
+      const r = await db.resolveTask({ orderNo: this.ctx.orderNo, taskId: task.taskId, decision: 'withdrawn', decidedBy: 'system', note: why, status: 'cancelled' });
+      task.result = { taskId: task.taskId, decision: r.decision, decidedBy: r.decidedBy };
+    }
+  }
+}
