@@ -90,3 +90,23 @@ export async function setOnHand(db: Db, sku: string, onHand: number): Promise<St
   await db('inventory').where({ sku }).update({ on_hand: onHand, updated_at: dbTime() });
   return getStock(db, sku);
 }
+
+/** Restock: adds to on hand in one UPDATE. False if the SKU has no stock record. */
+export async function addOnHand(db: Db, sku: string, quantity: number): Promise<boolean> {
+  const n = await db('inventory')
+    .where({ sku })
+    .update({ on_hand: db.raw('on_hand + ?', [quantity]), updated_at: dbTime() });
+  return n > 0;
+}
+
+export type SetOnHandOutcome = 'set' | 'unknown_sku' | 'below_reserved';
+
+/**
+ * Sets on hand (a count or an ERP sync) only if it still covers what is reserved, in one
+ * conditional UPDATE: a reservation made meanwhile is never stranded above on hand.
+ */
+export async function setOnHandCoveringReserved(db: Db, sku: string, onHand: number): Promise<SetOnHandOutcome> {
+  const n = await db('inventory').where({ sku }).andWhere('reserved', '<=', onHand).update({ on_hand: onHand, updated_at: dbTime() });
+  if (n > 0) return 'set';
+  return (await db('inventory').where({ sku }).first()) ? 'below_reserved' : 'unknown_sku';
+}

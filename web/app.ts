@@ -3,6 +3,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import type { Db } from '../db/knex';
 import { requireApiKey } from './api/auth';
 import { catalogApi } from './api/catalog.routes';
+import { inventoryApi } from './api/inventory.routes';
 import { ordersApi } from './api/orders.routes';
 import { webhooksApi } from './api/webhooks.routes';
 import { orderPages } from './pages/orders.pages';
@@ -31,6 +32,7 @@ export function createApp({ db, temporal, apiKey }: AppDeps): express.Express {
   api.use(ordersApi(db, temporal));
   api.use(webhooksApi(db, temporal));
   api.use(catalogApi(db));
+  api.use(inventoryApi(db, temporal));
   api.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such API route' });
   });
