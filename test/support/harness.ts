@@ -160,3 +160,20 @@ export async function maybeRecordHistory(h: Harness, orderNo: string, name: stri
   const file = path.resolve(__dirname, '..', 'replay', 'histories', `${name}.json`);
   fs.writeFileSync(file, historyToJSON(history));
 }
+
+/** Waits until the order's workflow has opened a task of this kind; returns it as the API shows it. */
+export async function openTaskOf(h: Harness, orderNo: string, kind: string, timeoutMs = 60_000): Promise<{ id: number; options: string[]; defaultOption: string; deadline: string; context: Record<string, unknown> }> {
+  return waitFor(`a ${kind} task on ${orderNo}`, async () => {
+    const res = await h.api().get(`/api/tasks?status=open&kind=${kind}&orderNo=${orderNo}`);
+    return res.body[0];
+  }, timeoutMs);
+}
+
+export async function orderStatusIs(h: Harness, orderNo: string, status: string, timeoutMs = 60_000): Promise<void> {
+  await waitFor(`${orderNo} to be ${status}`, async () => (await h.db('orders').where({ order_no: orderNo }).first())?.status === status, timeoutMs);
+}
+
+export async function statusTrail(h: Harness, orderNo: string): Promise<string[]> {
+  const rows = await h.db('order_events').where({ order_no: orderNo, type: 'status' }).orderBy('id');
+  return rows.map((r) => JSON.parse(r.data_json).status);
+}

@@ -21,12 +21,20 @@ interface OpenTask {
  */
 export class TaskDesk {
   private readonly open = new Map<number, OpenTask>();
+  /**
+   * Tasks being opened: their row is already visible to the API while the workflow has not yet seen
+   * the id the database gave them. A decision arriving in that instant is accepted and waits for it.
+   */
+  private readonly opening: Array<{ options: readonly string[] }> = [];
 
   constructor(private readonly ctx: OrderContext) {
     setHandler(
       decideTaskUpdate,
       async (d) => {
-        const task = this.open.get(d.taskId)!;
+        await condition(() => this.open.has(d.taskId) || this.opening.length === 0);
+        const task = this.open.get(d.taskId);
+        if (!task) throw ApplicationFailure.nonRetryable(`task ${d.taskId} is not open on order ${ctx.orderNo}`, 'TaskNotOpen');
+        if (!task.options.includes(d.decision)) throw ApplicationFailure.nonRetryable(`"${d.decision}" is not an option of this ${task.kind} task`, 'InvalidDecision');
         if (task.deciding || task.result) throw ApplicationFailure.nonRetryable(`task ${d.taskId} is already being decided`, 'TaskAlreadyDecided');
         task.deciding = true;
         try {
@@ -41,7 +49,10 @@ export class TaskDesk {
       {
         validator: (d) => {
           const task = this.open.get(d.taskId);
-          if (!task) throw new Error(`task ${d.taskId} is not open on order ${ctx.orderNo}`);
+          if (!task) {
+            if (this.opening.some((o) => o.options.includes(d.decision))) return; // the handler waits for its id
+            throw new Error(`task ${d.taskId} is not open on order ${ctx.orderNo}`);
+          }
           if (task.result) throw new Error(`task ${d.taskId} was already decided: ${task.result.decision}`);
           if (!task.options.includes(d.decision)) throw new Error(`"${d.decision}" is not an option of this ${task.kind} task (${task.options.join(', ')})`);
           if (!d.decidedBy || typeof d.decidedBy !== 'string') throw new Error('decidedBy is required');
@@ -56,6 +67,8 @@ export class TaskDesk {
     const defaultOption = this.ctx.policy.taskDefaults[kind] ?? spec.defaultOption;
     const deadlineMs = deadlineOverrideMs ?? this.ctx.policy.taskDeadlineMs[kind] ?? spec.deadlineMs;
     const deadline = new Date(Date.now() + deadlineMs).toISOString();
+    const opening = { options: spec.options };
+    this.opening.push(opening);
     const { taskId } = await db.openTask({
       orderNo: this.ctx.orderNo,
       kind,
@@ -68,6 +81,7 @@ export class TaskDesk {
     });
     const task: OpenTask = { taskId, kind, options: spec.options, deciding: false };
     this.open.set(taskId, task);
+    this.opening.splice(this.opening.indexOf(opening), 1);
     const progress = this.ctx.progress;
     progress.openTasks.push({ taskId, kind, options: spec.options, defaultOption, deadline });
     const previousWait = progress.waitingFor;
