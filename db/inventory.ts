@@ -24,13 +24,13 @@ export type ReserveOutcome = 'reserved' | 'already_reserved' | 'insufficient';
 export async function reserveLine(db: Db, lineId: number): Promise<ReserveOutcome> {
   try {
     return await db.transaction(async (trx) => {
-      const line = await trx('order_lines').where({ id: lineId }).first();
-      if (!line) throw new Error(`order line ${lineId} does not exist`);
-      // Claim the line first: a write as the first statement takes the write lock at once (SQLite),
-      // and makes a retried reservation a no-op.
+      // Claim the line first: a write as the first statement takes SQLite's write lock at once (a
+      // read first would fail with SQLITE_BUSY instead of waiting), and makes a retry a no-op.
       const claimed = await trx('order_lines')
         .where({ id: lineId, reserved_quantity: 0 })
-        .update({ reserved_quantity: line.quantity, status: 'reserved' });
+        .update({ reserved_quantity: trx.ref('quantity'), status: 'reserved' });
+      const line = await trx('order_lines').where({ id: lineId }).first();
+      if (!line) throw new Error(`order line ${lineId} does not exist`);
       if (claimed === 0) return 'already_reserved';
       const taken = await trx('inventory')
         .where('sku', line.sku)

@@ -5,6 +5,7 @@ import { requireApiKey } from './api/auth';
 import { catalogApi } from './api/catalog.routes';
 import { inventoryApi } from './api/inventory.routes';
 import { ordersApi } from './api/orders.routes';
+import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
 import { orderPages } from './pages/orders.pages';
 import { renderPage } from './render';
@@ -30,6 +31,7 @@ export function createApp({ db, temporal, apiKey }: AppDeps): express.Express {
   api.use(requireApiKey(apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(ordersApi(db, temporal));
+  api.use(tasksApi(db, temporal));
   api.use(webhooksApi(db, temporal));
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));

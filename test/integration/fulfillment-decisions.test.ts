@@ -4,7 +4,7 @@
  * bookings, refunds). Time scale 0.01, so no deadline passes during these tests.
  */
 import { getStock } from '../../db/inventory';
-import { createHarness, Harness, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -33,6 +33,7 @@ describe('P1.10 stockout', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ decision: 'cancel_line', decidedBy: 'supervisor.li' });
     expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+    await maybeRecordHistory(h, order.orderNo, 'v2-stockout-cancel-line');
 
     const lines = await h.db('order_lines').where({ order_no: order.orderNo }).orderBy('line_no');
     expect(lines.map((l) => l.status)).toEqual(['shipped', 'cancelled']);
@@ -72,6 +73,7 @@ describe('P1.10 stockout', () => {
     const task = await openTaskOf(h, order.orderNo, 'stockout');
     expect((await decide(task.id, 'ship_available_now')).status).toBe(200);
     await orderStatusIs(h, order.orderNo, 'partially_shipped');
+    const partialOrderNo = order.orderNo;
     const first = await h.db('shipments').where({ order_no: order.orderNo });
     expect(first).toHaveLength(1);
     expect(JSON.parse(first[0].items_json)).toEqual([expect.objectContaining({ sku: 'BB-MOLLY-SPACE-CASE', quantity: 2 })]);
@@ -82,6 +84,7 @@ describe('P1.10 stockout', () => {
     expect(all.map((s) => [s.parcel_index, s.status, JSON.parse(s.items_json)[0].quantity])).toEqual([[1, 'shipped', 2], [2, 'shipped', 3]]);
     expect(await bookings(order.orderNo)).toHaveLength(2);
     expect(await getStock(h.db, 'BB-MOLLY-SPACE-CASE')).toEqual({ sku: 'BB-MOLLY-SPACE-CASE', onHand: 0, reserved: 0 });
+    await maybeRecordHistory(h, partialOrderNo, 'v2-partial-shipment');
   });
 });
 
@@ -267,6 +270,7 @@ describe('cancellation', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ orderNo: order.orderNo, status: 'cancelled' });
     expect((await orderResult(h, order.orderNo)).status).toBe('cancelled');
+    await maybeRecordHistory(h, order.orderNo, 'v2-cancelled-on-stockout');
     expect(await getStock(h.db, 'BB-MOLLY-SPACE')).toEqual(before);
     expect((await h.db('tasks').where({ order_no: order.orderNo })).map((t) => t.status)).toEqual(['cancelled']);
     expect((await refunds(order.orderNo)).map((r) => Number(r.amount))).toEqual([468]);

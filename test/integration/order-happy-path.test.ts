@@ -24,7 +24,7 @@ test('a retail order runs from the API to shipped, with its timeline, stock and 
   const result = await orderResult(h, order.orderNo);
   expect(result.status).toBe('shipped');
   expect(result.trackingNumbers).toHaveLength(1);
-  await maybeRecordHistory(h, order.orderNo, 'v1-retail-shipped');
+  await maybeRecordHistory(h, order.orderNo, 'v2-retail-shipped');
 
   const got = await h.api().get(`/api/orders/${order.orderNo}`);
   expect(got.status).toBe(200);
@@ -88,7 +88,7 @@ test('a carrier that rejects once makes the order switch to the next carrier', a
   const order = sampleOrder({ sandbox: { carrier: 'reject_once' } });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
-  await maybeRecordHistory(h, order.orderNo, 'v1-carrier-rejected-once');
+  await maybeRecordHistory(h, order.orderNo, 'v2-carrier-rejected-once');
   const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
   // The rule ranks YTO first for a cheap ordinary parcel; it rejected, so SF took it.
   expect(shipment.carrier).toBe('SF');

@@ -149,6 +149,7 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: Order
     await db.cancelBookings(order.orderNo);
     await db.cancelBackOrders(order.orderNo);
     await db.releaseStock(order.orderNo);
+    await db.allocateBackOrders(order.lines.map((l) => l.sku)); // what this order gave back serves waiting back-orders first
     // Whatever is left of the charge (the provider caps it; nothing when nothing was charged).
     const total = order.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
     const refund = total > 0 ? await payment.refundPayment({ orderNo: order.orderNo, amount: total, reason, idempotencyKey: `refund:${order.orderNo}:cancel` }) : { refunded: false, amount: 0 };

@@ -47,6 +47,7 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
     if (decision === 'ship_without_and_refund') {
       const lineIds = missing.map((m) => m.lineId);
       const { amount } = await db.cancelLines({ orderNo, lineIds });
+      await db.allocateBackOrders(missing.map((m) => m.sku)); // their reserved units serve waiting back-orders
       if (amount > 0) await payment.refundPayment({ orderNo, amount, reason: `P1.6: items without a complete label not shipped (${what})`, idempotencyKey: `refund:${orderNo}:label:${lineIds.join('-')}` });
       await ctx.note('refund', `P1.6: shipping without ${missing.map((m) => m.sku).join(', ')}; refunded ${amount.toFixed(2)} ${order.currency}`);
     }

@@ -63,7 +63,11 @@ export async function waitForBackOrders(ctx: OrderContext, lineIds: number[], fi
     await ctx.moveTo('back_ordered', `P1.10: back-ordered, waiting for restock (${lineIds.length} line(s))`, { lineIds });
   }
   ctx.progress.waitingFor = `restock of back-ordered line(s) ${lineIds.join(', ')}`;
-  await condition(() => lineIds.every((id) => filled.has(id)));
+  // The restock's signal is the fast path; a periodic look at the database is the safety net for a
+  // signal lost between the restock's commit and its send.
+  while (!(await condition(() => lineIds.every((id) => filled.has(id)), '1 minute'))) {
+    for (const id of await db.filledBackOrderLines(ctx.orderNo)) filled.add(id);
+  }
   ctx.progress.waitingFor = null;
   await ctx.note('back_order_filled', `P1.10: restock arrived for line(s) ${lineIds.join(', ')}`);
 }
