@@ -46,6 +46,8 @@ describe('P1.10 stockout', () => {
     expect(decision.data).toMatchObject({ decidedBy: 'supervisor.li', note: 'supplier cannot deliver before the weekend' });
     const page = await h.api().get(`/orders/${order.orderNo}`).set('Accept-Language', 'en');
     expect(page.text).toContain('supplier cannot deliver before the weekend');
+    expect(page.text).toContain('supervisor.li');
+    expect(page.text).toContain('Stockout');
     await setStock('PL-LABUBU-30', 60);
   });
 

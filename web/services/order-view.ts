@@ -3,6 +3,7 @@ import { listEvents } from '../../db/events';
 import { getOrder, getOrderLines } from '../../db/orders';
 import { listShipments } from '../../db/shipments';
 import { getCatalogItems } from '../../db/catalog';
+import { toIso } from '../../db/time';
 
 /** Everything a person (or GET /api/orders/:orderNo) needs to know about one order. */
 export async function loadOrderView(db: Db, orderNo: string) {
@@ -52,7 +53,18 @@ export async function loadOrderView(db: Db, orderNo: string) {
       bookedAt: s.bookedAt,
       shippedAt: s.shippedAt,
     })),
-    tasks: tasks.map((t: Record<string, any>) => ({ id: t.id, kind: t.kind, status: t.status, decision: t.decision })),
+    tasks: tasks.map((t: Record<string, any>) => ({
+      id: t.id,
+      kind: t.kind,
+      status: t.status,
+      options: JSON.parse(t.options_json) as string[],
+      defaultOption: t.default_option,
+      deadline: toIso(t.deadline),
+      decision: t.decision,
+      decidedBy: t.decided_by,
+      decidedAt: toIso(t.decided_at),
+      note: t.note,
+    })),
     timeline,
   };
 }
