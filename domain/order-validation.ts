@@ -15,7 +15,7 @@ export const MAX_QUANTITY_PER_LINE = 10_000;
 
 const ORDER_KEYS = ['orderNo', 'type', 'customer', 'shippingAddress', 'lines', 'currency', 'payment', 'groupBuy', 'sandbox'];
 const ADDRESS_KEYS = ['name', 'phone', 'line1', 'line2', 'city', 'province', 'postalCode', 'country'];
-const SANDBOX_KEYS = ['carrier', 'inspection', 'customs', 'carrierLatencyMs', 'carrierFailureRate', 'tracking'];
+const SANDBOX_KEYS = ['carrier', 'inspection', 'customs', 'carrierLatencyMs', 'carrierFailureRate', 'carrierTimeoutRate', 'tracking'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -125,6 +125,7 @@ export function validateOrderShape(body: unknown): { order?: OrderInput; issues:
       if (s.tracking !== undefined && !['normal', 'delay', 'exception_address', 'lost', 'return_to_sender'].includes(s.tracking as string)) c.add('sandbox.tracking', 'is not a known scenario');
       if (s.carrierLatencyMs !== undefined && (typeof s.carrierLatencyMs !== 'number' || !Number.isInteger(s.carrierLatencyMs) || s.carrierLatencyMs < 0 || s.carrierLatencyMs > 60_000)) c.add('sandbox.carrierLatencyMs', 'must be a whole number of ms from 0 to 60000');
       if (s.carrierFailureRate !== undefined && (typeof s.carrierFailureRate !== 'number' || s.carrierFailureRate < 0 || s.carrierFailureRate > 1)) c.add('sandbox.carrierFailureRate', 'must be a number from 0 to 1');
+      if (s.carrierTimeoutRate !== undefined && (typeof s.carrierTimeoutRate !== 'number' || !Number.isFinite(s.carrierTimeoutRate) || s.carrierTimeoutRate < 0 || s.carrierTimeoutRate > 1)) c.add('sandbox.carrierTimeoutRate', 'must be a number from 0 to 1');
     }
   }
   if (c.issues.length) return { issues: c.issues };

@@ -58,6 +58,8 @@ export interface SandboxSettings {
   customs?: 'reject';
   carrierLatencyMs?: number;
   carrierFailureRate?: number;
+  /** Share of booking calls that hang without answer (past the heartbeat timeout), after the carrier recorded them. */
+  carrierTimeoutRate?: number;
   tracking?: 'normal' | 'delay' | 'exception_address' | 'lost' | 'return_to_sender';
 }
 

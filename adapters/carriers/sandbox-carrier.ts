@@ -10,6 +10,9 @@ import { CarrierUnavailableError } from './carrier';
  * as the real carrier would on its side, so that a test can count how many waybills were really
  * issued for a shipment after crashes and retries.
  */
+/** How long a simulated timeout hangs: longer than the booking activity's 5 s heartbeat timeout. */
+export const SANDBOX_HANG_MS = 8_000;
+
 export interface SandboxCarrierProfile {
   code: CarrierCode;
   waybillPrefix: string;
@@ -75,6 +78,12 @@ export function createSandboxCarrier(db: Db, profile: SandboxCarrierProfile, hoo
         .insert({ carrier: profile.code, idempotency_key: req.idempotencyKey, waybill_no: waybillNo, order_no: req.orderNo, status: 'booked', created_at: dbTime() })
         .onConflict(['carrier', 'idempotency_key'])
         .ignore();
+      if (sandbox.carrierTimeoutRate && Math.random() < sandbox.carrierTimeoutRate) {
+        // The carrier took the booking but its answer never arrives: no heartbeat, so Temporal's
+        // heartbeat timeout ends the attempt and the retry gets this waybill back by its key.
+        await new Promise((r) => setTimeout(r, SANDBOX_HANG_MS));
+        throw new CarrierUnavailableError(`${profile.code} sandbox: simulated timeout (no answer for ${SANDBOX_HANG_MS} ms)`);
+      }
       if (sandbox.carrierLatencyMs) await sleep(sandbox.carrierLatencyMs);
       const stored = await db('sandbox_carrier_bookings').where({ carrier: profile.code, idempotency_key: req.idempotencyKey }).first();
       return { accepted: true, waybillNo: stored.waybill_no, labelUrl: `sandbox://${profile.code}/labels/${stored.waybill_no}.pdf`, pickupConfirmed: Boolean(req.pickupWindow) };
