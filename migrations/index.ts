@@ -4,6 +4,7 @@ import * as m002 from './002_orders_and_shipments';
 import * as m003 from './003_tasks';
 import * as m004 from './004_payments_and_back_orders';
 import * as m005 from './005_order_process_details';
+import * as m006 from './006_users_sessions_audit';
 import * as m007 from './007_tracking_returns_notifications';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -18,6 +19,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['003_tasks', m003],
   ['004_payments_and_back_orders', m004],
   ['005_order_process_details', m005],
+  ['006_users_sessions_audit', m006],
   ['007_tracking_returns_notifications', m007],
 ];
 

@@ -7,13 +7,18 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadSettings } from '../config/settings';
+import { createDb } from '../db/knex';
 import { resolveApiKey } from '../web/api-key-file';
+import { ensureFirstAdmin } from '../web/auth/bootstrap';
 import { DevServer, startDevServer } from './dev-server';
 import { prepareDatabase } from './migrate';
 
 async function main() {
   const settings = loadSettings();
   await prepareDatabase({ seed: true });
+  // First start: an admin with a random password, printed once below (no default password exists).
+  const appDb = createDb(settings);
+  const firstAdmin = await ensureFirstAdmin(appDb).finally(() => appDb.destroy());
   const apiKey = resolveApiKey(settings);
 
   let devServer: DevServer | undefined;
@@ -56,6 +61,11 @@ async function main() {
     Temporal      ${address} (namespace ${settings.temporal.namespace}, task queue ${settings.temporal.taskQueue})
     Data          ${settings.dataDir}
     API key       ${apiKey}
+
+  ${firstAdmin
+    ? `Sign in at ${web}/login as ${firstAdmin.username} / ${firstAdmin.password}; change it under Account.
+  (This password is shown only now. Lost it? npm run user -- reset-password ${firstAdmin.username})`
+    : `Sign in at ${web}/login. New users: the Users page (admins), or npm run user -- create <username> <role>`}
 
   Place an order:
     curl -s -X POST ${web}/api/orders -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import type { Db } from '../db/knex';
 import { requireApiKey } from './api/auth';
 import { catalogApi } from './api/catalog.routes';
@@ -7,6 +8,9 @@ import { inventoryApi } from './api/inventory.routes';
 import { ordersApi } from './api/orders.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
+import { csrfProtection } from './auth/csrf';
+import { authRoutes, AuthRouteOptions } from './auth/routes';
+import { sessionMiddleware } from './auth/sessions';
 import { orderPages } from './pages/orders.pages';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
@@ -15,13 +19,34 @@ export interface AppDeps {
   db: Db;
   temporal: TemporalGateway;
   apiKey: string;
+  /** Sign-in rate limit (tests lower or raise it). */
+  auth?: AuthRouteOptions;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Security headers for everything (pages, API, static). The CSP allows no inline script or style:
+  // views link /static files only and never carry style= or <script> blocks.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+        },
+      },
+    }),
+  );
   app.use('/static', express.static(path.join(__dirname, 'public').replace(`${path.sep}dist${path.sep}`, path.sep), { maxAge: '1h' }));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -40,6 +65,12 @@ export function createApp({ db, temporal, apiKey }: AppDeps): express.Express {
   });
   app.use('/api', api);
 
+  // Pages: session cookie, form bodies, CSRF check on every non-GET, then sign-in and admin routes.
+  // Page routers mounted below this point get req.user, res.locals.csrfToken and the CSRF check.
+  app.use(express.urlencoded({ extended: false, limit: '100kb' }));
+  app.use(sessionMiddleware(db));
+  app.use(csrfProtection());
+  app.use(authRoutes(db, auth));
   app.use(orderPages(db));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 

@@ -1,5 +1,5 @@
 /** The order API's contract: auth, validation with nothing written, idempotent submission. */
-import { createHarness, Harness, orderResult, sampleOrder } from '../support/harness';
+import { createHarness, Harness, orderResult, sampleOrder, signIn } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -96,5 +96,5 @@ test('concurrent submissions of one order create one order', async () => {
 test('GET of an unknown order is 404', async () => {
   const res = await h.api().get('/api/orders/NO-SUCH-ORDER');
   expect(res.status).toBe(404);
-  expect((await h.api().get('/orders/NO-SUCH-ORDER')).status).toBe(404);
+  expect((await (await signIn(h, 'staff')).agent.get('/orders/NO-SUCH-ORDER')).status).toBe(404);
 });

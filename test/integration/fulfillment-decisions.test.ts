@@ -4,7 +4,7 @@
  * bookings, refunds). Time scale 0.01, so no deadline passes during these tests.
  */
 import { getStock } from '../../db/inventory';
-import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, signIn, statusTrail } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -44,7 +44,7 @@ describe('P1.10 stockout', () => {
     const decision = view.body.timeline.find((e: { type: string }) => e.type === 'decision');
     expect(decision.detail).toContain('cancel_line');
     expect(decision.data).toMatchObject({ decidedBy: 'supervisor.li', note: 'supplier cannot deliver before the weekend' });
-    const page = await h.api().get(`/orders/${order.orderNo}`).set('Accept-Language', 'en');
+    const page = await (await signIn(h, 'staff')).agent.get(`/orders/${order.orderNo}`).set('Accept-Language', 'en');
     expect(page.text).toContain('supplier cannot deliver before the weekend');
     expect(page.text).toContain('supervisor.li');
     expect(page.text).toContain('Stockout');

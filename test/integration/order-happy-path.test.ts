@@ -3,7 +3,7 @@
  * the timeline, stock and the carrier's own ledger checked.
  */
 import { getStock } from '../../db/inventory';
-import { createHarness, Harness, maybeRecordHistory, orderResult, sampleOrder } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, orderResult, sampleOrder, signIn } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -47,12 +47,13 @@ test('a retail order runs from the API to shipped, with its timeline, stock and 
   expect(bookings).toHaveLength(1);
   expect(bookings[0].waybill_no).toBe(result.trackingNumbers[0]);
 
-  // The order page shows the same.
-  const page = await h.api().get(`/orders/${order.orderNo}`).set('Accept-Language', 'en');
+  // The order page shows the same (to a signed-in member of staff).
+  const { agent } = await signIn(h, 'staff');
+  const page = await agent.get(`/orders/${order.orderNo}`).set('Accept-Language', 'en');
   expect(page.status).toBe(200);
   expect(page.text).toContain('Shipped');
   expect(page.text).toContain(result.trackingNumbers[0]);
-  const list = await h.api().get('/orders').set('Accept-Language', 'zh-CN');
+  const list = await agent.get('/orders').set('Accept-Language', 'zh-CN');
   expect(list.text).toContain(order.orderNo);
   expect(list.text).toContain('已发货');
 });

@@ -14,6 +14,8 @@ import { seedDemoCatalog } from '../../db/seed';
 import { buildPolicy } from '../../domain/policy';
 import type { OrderInput, OrderStatus } from '../../domain/types';
 import { createApp } from '../../web/app';
+import { createUser, Role } from '../../db/users';
+import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 
 let runtimeInstalled = false;
@@ -176,4 +178,44 @@ export async function orderStatusIs(h: Harness, orderNo: string, status: string,
 export async function statusTrail(h: Harness, orderNo: string): Promise<string[]> {
   const rows = await h.db('order_events').where({ order_no: orderNo, type: 'status' }).orderBy('id');
   return rows.map((r) => JSON.parse(r.data_json).status);
+}
+
+/** A signed-in browser: a supertest agent holding the `bf_session` cookie, and the session's CSRF token. */
+export interface SignedIn {
+  agent: ReturnType<typeof request.agent>;
+  csrfToken: string;
+  user: { id: number; username: string; displayName: string; role: Role };
+  password: string;
+  /** POSTs a form (urlencoded) with `_csrf` added, as a browser would. */
+  post(path: string, fields?: Record<string, string>): ReturnType<ReturnType<typeof request.agent>['post']>;
+}
+
+/** The `_csrf` hidden field's value in a rendered page. */
+export function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no _csrf field in the page');
+  return m[1];
+}
+
+/**
+ * Creates a user of this role (random password) in the harness database and signs in through the
+ * real /login form. `signIn(h, 'supervisor')` → `{agent, csrfToken, user, password, post}`.
+ */
+export async function signIn(h: Harness, role: Role = 'staff', opts: { username?: string; displayName?: string } = {}): Promise<SignedIn> {
+  const username = opts.username ?? `${role}-${crypto.randomBytes(4).toString('hex')}`;
+  const password = generatePassword();
+  const user = await createUser(h.db, { username, displayName: opts.displayName, role, passwordHash: await hashPassword(password) });
+  const agent = request.agent(h.app);
+  const form = await agent.get('/login');
+  const login = await agent.post('/login').type('form').send({ _csrf: csrfFrom(form.text), username, password });
+  if (login.status !== 303) throw new Error(`sign-in as ${username} failed: ${login.status}`);
+  // Signing in starts a new session with a new CSRF token: read it from a page of that session.
+  const csrfToken = csrfFrom((await agent.get('/account')).text);
+  return {
+    agent,
+    csrfToken,
+    user: { id: user.id, username: user.username, displayName: user.displayName, role: user.role },
+    password,
+    post: (path, fields = {}) => agent.post(path).type('form').send({ ...fields, _csrf: csrfToken }),
+  };
 }
