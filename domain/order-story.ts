@@ -131,8 +131,9 @@ const TRACKING: Record<string, Bi> = {
   picked_up: { zh: '已揽收', en: 'picked up' },
   in_transit: { zh: '运输中', en: 'in transit' },
   out_for_delivery: { zh: '派送中', en: 'out for delivery' },
-  delivery_attempted: { zh: '派送未成功', en: 'delivery attempted, nobody there' },
-  failed_attempt: { zh: '派送未成功', en: 'delivery attempted, nobody there' },
+  attempt_failed: { zh: '派送未成功', en: 'delivery attempt failed' },
+  available_for_pickup: { zh: '已到自提点,待取件', en: 'waiting at a pickup point' },
+  expired: { zh: '长时间无物流更新', en: 'no news from the carrier for too long' },
   delivered: { zh: '已签收', en: 'delivered' },
   exception: { zh: '运输异常', en: 'a problem on the way' },
   delayed: { zh: '运输延误', en: 'delayed' },
@@ -150,8 +151,15 @@ const NOTIFICATION_KINDS: Record<string, Bi> = {
   return_received: { zh: '退货已收到', en: 'return received' },
   refunded: { zh: '已退款', en: 'refunded' },
   cancelled: { zh: '订单已取消', en: 'order cancelled' },
-  return_label: { zh: '退货面单', en: 'return label' },
+  return_label: { zh: '退货面单已发送', en: 'return label' },
+  delivery_problem: { zh: '派送遇到问题', en: 'a delivery problem' },
+  reshipped: { zh: '已重新发货', en: 'sent again' },
 };
+
+/** A normalized tracking status (domain/tracking.ts) in plain words. */
+export function trackingStatusLabel(status: string, lang: StoryLang): string {
+  return TRACKING[status]?.[lang] ?? status;
+}
 
 export function carrierName(code: string | null | undefined, lang: StoryLang): string {
   if (!code) return lang === 'zh' ? '物流公司' : 'the carrier';

@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { Db } from '../db/knex';
+import { analyticsApi } from './api/analytics.routes';
 import { requireApiKey } from './api/auth';
 import { catalogApi } from './api/catalog.routes';
 import { inventoryApi } from './api/inventory.routes';
@@ -11,7 +12,9 @@ import { webhooksApi } from './api/webhooks.routes';
 import { csrfProtection } from './auth/csrf';
 import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
+import { analyticsPages } from './pages/analytics.pages';
 import { orderPages } from './pages/orders.pages';
+import { servicePages } from './pages/service.pages';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
 
@@ -60,6 +63,7 @@ export function createApp({ db, temporal, apiKey, auth }: AppDeps): express.Expr
   api.use(webhooksApi(db, temporal));
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));
+  api.use(analyticsApi(db));
   api.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such API route' });
   });
@@ -72,6 +76,8 @@ export function createApp({ db, temporal, apiKey, auth }: AppDeps): express.Expr
   app.use(csrfProtection());
   app.use(authRoutes(db, auth));
   app.use(orderPages(db));
+  app.use(analyticsPages(db));
+  app.use(servicePages(db));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 
   app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
