@@ -1,4 +1,6 @@
 import type { CarrierRegistry } from '../adapters/carriers';
+import type { CarrierTracker } from '../adapters/carriers/tracking';
+import type { NotificationSender } from '../adapters/notifications/sender';
 import type { PaymentProvider } from '../adapters/payments';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
@@ -8,5 +10,7 @@ export interface ActivityDeps {
   db: Db;
   carriers: CarrierRegistry;
   payments: PaymentProvider;
+  tracker: CarrierTracker;
+  sender: NotificationSender;
   settings: Pick<Settings, 'sandbox' | 'timeScale'>;
 }

@@ -4,6 +4,9 @@ import { createOrderActivities } from './order.activities';
 import { createPaymentActivities } from './payment.activities';
 import { createShipmentActivities } from './shipment.activities';
 import { createTaskActivities } from './task.activities';
+import { createNotificationActivities } from './notification.activities';
+import { createReturnActivities } from './return.activities';
+import { createTrackingActivities } from './tracking.activities';
 import { createWarehouseActivities } from './warehouse.activities';
 
 export type { ActivityDeps } from './deps';
@@ -17,6 +20,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createPaymentActivities(deps),
     ...createWarehouseActivities(deps),
     ...createTaskActivities(deps),
+    ...createTrackingActivities(deps),
+    ...createReturnActivities(deps),
+    ...createNotificationActivities(deps),
   };
 }
 

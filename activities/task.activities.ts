@@ -11,6 +11,8 @@ export interface OpenTaskInput {
   context: Record<string, unknown>;
   priority: number;
   workflowKey: string;
+  /** The workflow that waits for this task (the order's, or a shipment's tracking); decisions go there. */
+  workflowId?: string;
 }
 
 export function createTaskActivities({ db }: ActivityDeps) {

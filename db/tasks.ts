@@ -19,6 +19,7 @@ export interface TaskRecord {
   decidedAt: string | null;
   note: string | null;
   createdAt: string;
+  workflowId: string | null;
 }
 
 function fromRow(r: Record<string, any>): TaskRecord {
@@ -38,6 +39,7 @@ function fromRow(r: Record<string, any>): TaskRecord {
     decidedAt: toIso(r.decided_at),
     note: r.note,
     createdAt: toIso(r.created_at)!,
+    workflowId: r.workflow_id ?? null,
   };
 }
 
@@ -51,6 +53,7 @@ export interface NewTask {
   priority: number;
   /** The workflow's own key for this wait: opening the same task again returns the same row. */
   workflowKey: string;
+  workflowId?: string;
 }
 
 export async function openTask(db: Db, t: NewTask): Promise<TaskRecord> {
@@ -65,6 +68,7 @@ export async function openTask(db: Db, t: NewTask): Promise<TaskRecord> {
       context_json: JSON.stringify(t.context),
       priority: t.priority,
       workflow_key: t.workflowKey,
+      workflow_id: t.workflowId ?? null,
       created_at: dbTime(),
     })
     .onConflict('workflow_key')

@@ -59,6 +59,13 @@ function checkAddress(c: Checker, raw: unknown, path: string) {
   c.text(raw, 'country', path, { pattern: COUNTRY, patternMessage: 'must be an ISO 3166-1 alpha-2 code such as CN' });
 }
 
+/** A shipping address on its own (e.g. the corrected address of a delivery exception, P3.2). */
+export function validateAddress(raw: unknown, path: string): ValidationIssue[] {
+  const c = new Checker();
+  checkAddress(c, raw, path);
+  return c.issues;
+}
+
 /** Shape of POST /api/orders. Returns the typed order only when there is no issue. */
 export function validateOrderShape(body: unknown): { order?: OrderInput; issues: ValidationIssue[] } {
   const c = new Checker();

@@ -110,6 +110,31 @@ export const TASK_KINDS: Record<TaskKind, TaskKindSpec> = {
       cancel_order: { en: 'A group-buy must ship exactly the committed quantity: cancel and refund.', zh: '团购必须按承诺数量发货:取消订单并退款。' },
     },
   },
+  delivery_delayed: {
+    step: 'P3.2',
+    options: ['chase_carrier', 'notify_customer', 'reship', 'refund'],
+    defaultOption: 'chase_carrier',
+    deadlineMs: 12 * H,
+    priority: 60,
+    explain: {
+      chase_carrier: { en: 'Contact the carrier or platform support and keep tracking.', zh: '联系物流公司或平台客服,继续跟踪。' },
+      notify_customer: { en: 'Tell the customer again what is happening and keep tracking.', zh: '再次告知客户进展,继续跟踪。' },
+      reship: { en: 'Send the items again with a new waybill; the late parcel’s booking is cancelled.', zh: '用新运单重新发货,取消延误包裹的运单。' },
+      refund: { en: 'Refund the parcel’s items and stop tracking it.', zh: '退还该包裹商品款项,停止跟踪。' },
+    },
+  },
+  delivery_exception: {
+    step: 'P3.2',
+    options: ['correct_and_resubmit', 'return_to_sender', 'refund'],
+    defaultOption: 'correct_and_resubmit',
+    deadlineMs: 8 * H,
+    priority: 70,
+    explain: {
+      correct_and_resubmit: { en: 'Correct the address or data and submit a new shipping application; the old waybill is cancelled.', zh: '更正地址或信息后重新提交发货申请,原运单作废。' },
+      return_to_sender: { en: 'Have the carrier bring the parcel back; it enters the returns path.', zh: '让物流公司退回包裹,进入退货流程。' },
+      refund: { en: 'Refund the parcel’s items and stop tracking it.', zh: '退还该包裹商品款项,停止跟踪。' },
+    },
+  },
   payment_review: {
     step: 'P1.3',
     options: ['accept', 'cancel_order'],

@@ -129,5 +129,7 @@ export type TaskKind =
   | 'sla_at_risk'
   | 'group_buy_mismatch'
   | 'catalog_changed'
-  | 'payment_review';
+  | 'payment_review'
+  | 'delivery_delayed'
+  | 'delivery_exception';
 

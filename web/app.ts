@@ -7,6 +7,7 @@ import { requireApiKey } from './api/auth';
 import { catalogApi } from './api/catalog.routes';
 import { inventoryApi } from './api/inventory.routes';
 import { ordersApi } from './api/orders.routes';
+import { afterHandOverApi } from './api/after-handover.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
 import { csrfProtection } from './auth/csrf';
@@ -60,6 +61,7 @@ export function createApp({ db, temporal, apiKey, auth }: AppDeps): express.Expr
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(ordersApi(db, temporal));
   api.use(tasksApi(db, temporal));
+  api.use(afterHandOverApi(db, temporal));
   api.use(webhooksApi(db, temporal));
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));

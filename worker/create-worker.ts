@@ -2,6 +2,8 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createCarrierRegistry } from '../adapters/carriers';
 import { createPaymentProvider } from '../adapters/payments';
+import { CarrierTracker, createSandboxTracker } from '../adapters/carriers/tracking';
+import { createLogSender, NotificationSender } from '../adapters/notifications/sender';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -13,6 +15,8 @@ export interface FulfillmentWorkerOptions {
   /** A prebuilt workflow bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   workflowBundlePath?: string;
   overrides?: Partial<WorkerOptions>;
+  /** Where customer messages go (default: the log sender, one JSON line per message in <data>/outbox.log). */
+  sender?: NotificationSender;
 }
 
 export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -29,6 +33,8 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
       db,
       carriers: createCarrierRegistry(db, settings.sandbox),
       payments: createPaymentProvider(db, { sandbox: settings.sandbox }),
+      tracker: createTracker(settings),
+      sender: opts.sender ?? createLogSender(settings.dataDir),
       settings,
     }),
     // A nondeterminism error (workflow code changed under an order in flight) fails the workflow
@@ -37,4 +43,9 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
     ...opts.overrides,
   });
   return { worker, connection };
+}
+
+function createTracker(settings: Settings): CarrierTracker {
+  if (!settings.sandbox) throw new Error('no live carrier tracking is configured; run with BOXFLOW_SANDBOX=1');
+  return createSandboxTracker(settings.timeScale);
 }

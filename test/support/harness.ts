@@ -17,6 +17,7 @@ import { createApp } from '../../web/app';
 import { createUser, Role } from '../../db/users';
 import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
+import type { NotificationSender } from '../../adapters/notifications/sender';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -50,7 +51,7 @@ export function testEnv(): { address: string; bundlePath: string; runDir: string
   return { address, bundlePath, runDir };
 }
 
-export async function createHarness(opts: { worker?: boolean; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender } = {}): Promise<Harness> {
   quietRuntime();
   const { address, bundlePath, runDir } = testEnv();
   const id = crypto.randomBytes(4).toString('hex');
@@ -93,6 +94,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
         address,
         workflowBundlePath: bundlePath,
         overrides: { stickyQueueScheduleToStartTimeout: '1 second' },
+        sender: opts.sender,
       });
       worker = created.worker;
       workerConnection = created.connection;
@@ -134,9 +136,25 @@ export function workflowHandle(h: Harness, orderNo: string): WorkflowHandle {
   return h.client.workflow.getHandle(`order-${orderNo}`);
 }
 
-/** Waits for the order's workflow to complete and returns its result. */
-export async function orderResult(h: Harness, orderNo: string): Promise<{ orderNo: string; status: OrderStatus; trackingNumbers: string[] }> {
-  return workflowHandle(h, orderNo).result();
+/**
+ * Waits until the order has settled for P1/P2: its workflow completed, or it reached `shipped` (from
+ * there the workflow keeps following its parcels, for hours of scaled time). Returns the status and
+ * the waybills of the parcels handed over.
+ */
+export async function orderResult(h: Harness, orderNo: string, timeoutMs = 120_000): Promise<{ orderNo: string; status: OrderStatus; trackingNumbers: string[] }> {
+  const handle = workflowHandle(h, orderNo);
+  const settled: OrderStatus[] = ['shipped', 'delivered', 'returned', 'cancelled', 'failed'];
+  const status = await waitFor(`order ${orderNo} to settle`, async () => {
+    const wf = await handle.describe().catch(() => undefined);
+    if (wf && wf.status.name !== 'RUNNING') {
+      if (wf.status.name !== 'COMPLETED') throw new Error(`workflow of ${orderNo} ended ${wf.status.name}`);
+      return ((await handle.result()) as { status: OrderStatus }).status;
+    }
+    const row = await h.db('orders').where({ order_no: orderNo }).first('status');
+    return row && settled.includes(row.status) ? (row.status as OrderStatus) : undefined;
+  }, timeoutMs);
+  const shipments = await h.db('shipments').where({ order_no: orderNo }).whereNotNull('shipped_at').whereNot('status', 'replaced').orderBy('parcel_index');
+  return { orderNo, status, trackingNumbers: shipments.map((s) => s.tracking_no) };
 }
 
 /** Polls the database until the order reaches a status (for waits in the middle of a workflow). */

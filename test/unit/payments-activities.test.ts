@@ -21,7 +21,7 @@ let db: Db;
 let acts: ReturnType<typeof createPaymentActivities>;
 
 function activitiesWith(payments: PaymentProvider) {
-  const deps = { db, payments, carriers: (() => { throw new Error('no carriers here'); }) as never, settings: { sandbox: true, timeScale: 1 } } as ActivityDeps;
+  const deps = { db, payments, carriers: (() => { throw new Error('no carriers here'); }) as never, settings: { sandbox: true, timeScale: 1 }, tracker: undefined as never, sender: undefined as never } as ActivityDeps;
   return createPaymentActivities(deps);
 }
 

@@ -1,7 +1,9 @@
 import { Router, Response } from 'express';
 import type { Db } from '../../db/knex';
 import { listTasks, TaskStatus } from '../../db/tasks';
+import { validateAddress } from '../../domain/order-validation';
 import { TASK_KINDS } from '../../domain/tasks';
+import type { Address } from '../../domain/types';
 import { CommandResult, cancelOrder, decideTask } from '../services/order-commands';
 import type { TemporalGateway } from '../services/order-intake';
 
@@ -55,7 +57,17 @@ export function tasksApi(db: Db, temporal: TemporalGateway): Router {
       res.status(400).json({ error: 'validation_failed', details: [{ path: '', message: 'body must be a JSON object' }] });
       return;
     }
-    for (const k of Object.keys(req.body)) if (!['decision', 'note', 'decidedBy'].includes(k)) details.push({ path: k, message: 'is not a known field' });
+    for (const k of Object.keys(req.body)) if (!['decision', 'note', 'decidedBy', 'correction'].includes(k)) details.push({ path: k, message: 'is not a known field' });
+    // P3.2 "correct and resubmit" carries the corrected address with the decision.
+    let correction: { shippingAddress?: Address } | undefined;
+    if (req.body.correction !== undefined) {
+      const c = req.body.correction;
+      if (!isObj(c) || Object.keys(c).some((k) => k !== 'shippingAddress')) details.push({ path: 'correction', message: 'must be {shippingAddress}' });
+      else {
+        details.push(...validateAddress(c.shippingAddress, 'correction.shippingAddress'));
+        correction = { shippingAddress: c.shippingAddress as Address };
+      }
+    }
     const decision = textField(req.body, 'decision', 40, true, details);
     const note = textField(req.body, 'note', 2000, false, details);
     const decidedBy = textField(req.body, 'decidedBy', 100, false, details) ?? 'api';
@@ -63,7 +75,7 @@ export function tasksApi(db: Db, temporal: TemporalGateway): Router {
       res.status(400).json({ error: 'validation_failed', details });
       return;
     }
-    send(res, await decideTask(db, temporal, id, { decision, note, decidedBy }));
+    send(res, await decideTask(db, temporal, id, { decision, note, decidedBy, correction }));
   });
 
   r.post('/orders/:orderNo/cancel', async (req, res) => {

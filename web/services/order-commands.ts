@@ -2,7 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { Db } from '../../db/knex';
 import { getOrder } from '../../db/orders';
 import { getTask } from '../../db/tasks';
-import { cancelOrderUpdate, decideTaskUpdate } from '../../workflows/order/messages';
+import { cancelOrderUpdate, decideTaskUpdate, TaskDecision } from '../../workflows/order/messages';
 import { TemporalGateway, workflowIdFor } from './order-intake';
 
 export type CommandResult<T> =
@@ -25,7 +25,7 @@ export async function decideTask(
   db: Db,
   temporal: TemporalGateway,
   taskId: number,
-  input: { decision: string; note?: string; decidedBy: string },
+  input: { decision: string; note?: string; decidedBy: string; correction?: TaskDecision['correction'] },
 ): Promise<CommandResult<{ taskId: number; orderNo: string; decision: string; decidedBy: string }>> {
   const task = await getTask(db, taskId);
   if (!task) return { kind: 'not_found', error: 'not_found', message: `no task ${taskId}` };
@@ -36,7 +36,9 @@ export async function decideTask(
     return { kind: 'invalid', error: 'invalid_decision', message: `"${input.decision}" is not an option of this ${task.kind} task`, extra: { options: task.options } };
   }
   try {
-    const r = await temporal.client.workflow.getHandle(workflowIdFor(task.orderNo)).executeUpdate(decideTaskUpdate, { args: [{ taskId, decision: input.decision, note: input.note, decidedBy: input.decidedBy }] });
+    // A task waits in the workflow that opened it: the order's, or a shipment's tracking.
+    const workflowId = task.workflowId ?? workflowIdFor(task.orderNo);
+    const r = await temporal.client.workflow.getHandle(workflowId).executeUpdate(decideTaskUpdate, { args: [{ taskId, decision: input.decision, note: input.note, decidedBy: input.decidedBy, correction: input.correction }] });
     return { kind: 'ok', body: { taskId, orderNo: task.orderNo, decision: r.decision, decidedBy: r.decidedBy } };
   } catch (err) {
     if (!(err instanceof WorkflowUpdateFailedError) && !isClosed(err)) throw err;

@@ -22,6 +22,8 @@ export interface TaskDecision {
   decision: string;
   note?: string;
   decidedBy: string;
+  /** Corrected data that goes with the decision, e.g. the address for "correct and resubmit" (P3.2). */
+  correction?: { shippingAddress?: import('../../domain/types').Address };
 }
 export interface TaskDecisionResult {
   taskId: number;
@@ -36,3 +38,13 @@ export interface CancelRequest {
   requestedBy: string;
 }
 export const cancelOrderUpdate = defineUpdate<{ accepted: true; status: string }, [CancelRequest]>('cancelOrder');
+
+/** P3.1: new tracking events were stored for this shipment (a carrier webhook): look now, not at the next poll. */
+export const trackingUpdatedSignal = defineSignal('trackingUpdated');
+
+/** P3.4: the warehouse received a return's goods and graded each line. */
+export interface ReturnReceipt {
+  lines: Array<{ sku: string; quantity: number; condition: 'resellable' | 'damaged' }>;
+  receivedBy: string;
+}
+export const returnReceivedSignal = defineSignal<[ReturnReceipt]>('returnReceived');

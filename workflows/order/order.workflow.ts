@@ -1,7 +1,9 @@
 import {
   CancellationScope,
   condition,
+  executeChild,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
   allHandlersFinished,
@@ -16,6 +18,11 @@ import { shipReservedLines } from './shipping';
 import { orderProgressQuery } from './state';
 import { handleShortages, waitForBackOrders } from './stock';
 import { TaskDesk } from './task-desk';
+import { orderReturn } from '../returns/order-return.workflow';
+import { shipmentTracking, ShipmentTrackingResult } from '../tracking/shipment-tracking.workflow';
+
+/** Orders started before tracking existed end at `shipped`; newer ones follow their parcels (P2.7, P3). */
+const TRACKING_PATCH = 'track-after-hand-over';
 
 export interface OrderWorkflowInput {
   order: OrderInput;
@@ -32,6 +39,7 @@ export interface OrderWorkflowResult {
 /** Hand-over to the carrier is the point of no return: after it, cancellation becomes a return. */
 const HANDED_OVER: OrderStatus[] = ['shipped', 'delivered', 'returned'];
 const FINAL: OrderStatus[] = ['shipped', 'delivered', 'returned', 'cancelled', 'failed'];
+// (`shipped` ends the P1/P2 part: from there the order waits only for its parcels.)
 
 /**
  * One order, from confirmation to hand-over (P1 → P2): validation, stock, payment, stockout
@@ -81,6 +89,8 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: Order
   const slaWatch = order.type === 'retail' && slaAppliesTo(order.type) ? watchRetailSla(ctx, desk, () => ctx.handedOver || FINAL.includes(ctx.progress.status)) : undefined;
 
   let compensating = false;
+  const trackers: Array<Promise<ShipmentTrackingResult>> = [];
+  const tracked = new Set<string>();
   try {
     await flow.run(async () => {
       await fulfil();
@@ -92,9 +102,37 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: Order
     await CancellationScope.nonCancellable(() => compensate(reason));
     compensating = false;
   }
+  if (ctx.progress.status === 'shipped' && trackers.length) await followParcels();
   await slaWatch?.catch(() => undefined);
   await condition(allHandlersFinished);
   return { orderNo: order.orderNo, status: ctx.progress.status, trackingNumbers: ctx.progress.shipments.map((s) => s.trackingNo ?? '').filter(Boolean) };
+
+  /** Tells the customer and starts a tracking child for each parcel just handed over. */
+  async function startTracking() {
+    if (!patched(TRACKING_PATCH)) return;
+    for (const s of ctx.progress.shipments) {
+      if (tracked.has(s.id) || !s.trackingNo) continue;
+      tracked.add(s.id);
+      await db.notifyCustomer({ orderNo: order.orderNo, kind: 'shipped', dedupeKey: `shipped:${s.id}`, carrier: s.carrier, trackingNo: s.trackingNo });
+      trackers.push(executeChild(shipmentTracking, { workflowId: `track-${s.id}`, args: [{ orderNo: order.orderNo, shipmentId: s.id, policy }] }));
+    }
+  }
+
+  /** P3.3: the order is delivered when every parcel is; a parcel returned to sender goes through the returns path. */
+  async function followParcels() {
+    const results: ShipmentTrackingResult[] = await Promise.all(trackers);
+    let returned = false;
+    for (const r of results.filter((x) => x.outcome === 'returned_to_sender')) {
+      const { rmaNo } = await db.openReturnForShipment({ shipmentId: r.shipmentId });
+      const done = await executeChild(orderReturn, { workflowId: `return-${rmaNo}`, args: [{ rmaNo, orderNo: order.orderNo, source: 'returned_to_sender', policy }] });
+      returned ||= done.orderReturned;
+    }
+    if (returned) ctx.progress.status = 'returned'; // written by the return when the last unit came back
+    else if (results.some((r) => r.outcome === 'delivered')) {
+      const all = results.every((r) => r.outcome === 'delivered');
+      await ctx.moveTo('delivered', all ? 'P3.3: every parcel delivered' : `P3.3: delivered (${results.filter((r) => r.outcome !== 'delivered').map((r) => `${r.shipmentId} ${r.outcome}`).join(', ')})`);
+    }
+  }
 
   async function fulfil() {
     // P1.1 confirm the order against the catalog as it is now (it was checked at the API).
@@ -131,12 +169,14 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: Order
 
     // P1.4 – P2.2 for what is reserved now.
     await shipReservedLines(ctx, desk, filledLines, { firstRound: true });
+    await startTracking();
 
     // The back-ordered rest of a partial shipment ships as its own parcel(s) when restock arrives.
     if (later.shipLater.length) {
       await ctx.moveTo('partially_shipped', `P1.10: the available part has shipped; ${later.shipLater.length} line(s) wait for restock`);
       await waitForBackOrders(ctx, later.shipLater, filledLines);
       await shipReservedLines(ctx, desk, filledLines, { firstRound: false });
+      await startTracking();
     }
     await ctx.moveTo('shipped', `P2.2: shipped (${ctx.progress.shipments.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')})`);
   }

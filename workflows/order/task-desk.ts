@@ -2,8 +2,17 @@ import { ApplicationFailure, condition, setHandler, workflowInfo } from '@tempor
 import { TASK_KINDS } from '../../domain/tasks';
 import type { TaskKind } from '../../domain/types';
 import { db } from './activities';
-import type { OrderContext } from './context';
-import { decideTaskUpdate, TaskDecisionResult } from './messages';
+import type { FulfillmentPolicy } from '../../domain/policy';
+import { decideTaskUpdate, TaskDecision, TaskDecisionResult } from './messages';
+import type { OrderProgress } from './state';
+
+/** What a desk needs from the workflow it runs in (the order's, or a shipment's tracking). */
+export interface DeskContext {
+  orderNo: string;
+  policy: FulfillmentPolicy;
+  progress: Pick<OrderProgress, 'waitingFor' | 'openTasks'>;
+  nextKey(what: string): string;
+}
 
 interface OpenTask {
   taskId: number;
@@ -11,6 +20,7 @@ interface OpenTask {
   options: readonly string[];
   deciding: boolean;
   result?: TaskDecisionResult;
+  correction?: TaskDecision['correction'];
 }
 
 /**
@@ -27,7 +37,7 @@ export class TaskDesk {
    */
   private readonly opening: Array<{ options: readonly string[] }> = [];
 
-  constructor(private readonly ctx: OrderContext) {
+  constructor(private readonly ctx: DeskContext) {
     setHandler(
       decideTaskUpdate,
       async (d) => {
@@ -40,6 +50,7 @@ export class TaskDesk {
         try {
           const r = await db.resolveTask({ orderNo: ctx.orderNo, taskId: d.taskId, decision: d.decision, decidedBy: d.decidedBy, note: d.note, status: 'decided' });
           if (!r.won) throw ApplicationFailure.nonRetryable(`task ${d.taskId} was already decided: ${r.decision} by ${r.decidedBy}`, 'TaskAlreadyDecided');
+          task.correction = d.correction;
           task.result = { taskId: d.taskId, decision: r.decision, decidedBy: r.decidedBy };
           return task.result;
         } finally {
@@ -61,8 +72,15 @@ export class TaskDesk {
     );
   }
 
+  /** Like ask, with the correction a person attached to the decision (e.g. a corrected address). */
+  async askWithCorrection(kind: TaskKind, context: Record<string, unknown>, waitingFor: string): Promise<{ decision: string; correction?: TaskDecision['correction'] }> {
+    let found: OpenTask | undefined;
+    const decision = await this.ask(kind, context, waitingFor, undefined, (t) => (found = t));
+    return { decision, correction: found?.correction };
+  }
+
   /** Opens a task and returns the decision: a person's, or the default once the deadline passes. */
-  async ask(kind: TaskKind, context: Record<string, unknown>, waitingFor: string, deadlineOverrideMs?: number): Promise<string> {
+  async ask(kind: TaskKind, context: Record<string, unknown>, waitingFor: string, deadlineOverrideMs?: number, onOpen?: (t: OpenTask) => void): Promise<string> {
     const spec = TASK_KINDS[kind];
     const defaultOption = this.ctx.policy.taskDefaults[kind] ?? spec.defaultOption;
     const deadlineMs = deadlineOverrideMs ?? this.ctx.policy.taskDeadlineMs[kind] ?? spec.deadlineMs;
@@ -78,10 +96,12 @@ export class TaskDesk {
       context,
       priority: spec.priority,
       workflowKey: `${this.ctx.orderNo}:${workflowInfo().runId}:task:${this.ctx.nextKey(kind)}`,
+      workflowId: workflowInfo().workflowId,
     });
     const task: OpenTask = { taskId, kind, options: spec.options, deciding: false };
     this.open.set(taskId, task);
     this.opening.splice(this.opening.indexOf(opening), 1);
+    onOpen?.(task);
     const progress = this.ctx.progress;
     progress.openTasks.push({ taskId, kind, options: spec.options, defaultOption, deadline });
     const previousWait = progress.waitingFor;

@@ -1,0 +1,113 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { SandboxTrackingScenario } from '../adapters/carriers/tracking';
+import { WAREHOUSE_ADDRESS } from './shipment.activities';
+import { appendEvent } from '../db/events';
+import { getOrder } from '../db/orders';
+import { getShipment, updateShipment } from '../db/shipments';
+import { dbTime, toIso } from '../db/time';
+import { listTrackingEvents, recordTrackingEvent, TrackingEventRow } from '../db/tracking';
+import { normalizeCarrierStatus, TRANSIT_PROMISE_MS } from '../domain/tracking';
+import type { Address, CarrierCode } from '../domain/types';
+import type { ActivityDeps } from './deps';
+
+export interface TrackingSnapshot {
+  shipmentId: string;
+  carrier: CarrierCode;
+  trackingNo: string;
+  shippedAt: string;
+  promisedAt: string;
+  /** Stored events after the cursor, in the order they happened. */
+  events: TrackingEventRow[];
+}
+
+export function createTrackingActivities({ db, tracker, carriers, settings }: ActivityDeps) {
+  const scenarioOf = async (orderNo: string, shipment: { replacesShipmentId: string | null }): Promise<SandboxTrackingScenario> => {
+    if (!settings.sandbox || shipment.replacesShipmentId) return 'normal'; // a replacement parcel travels normally
+    const row = await db('orders').where({ order_no: orderNo }).first('sandbox_json');
+    return (row?.sandbox_json ? JSON.parse(row.sandbox_json).tracking : undefined) ?? 'normal';
+  };
+
+  return {
+    /**
+     * P3.1: asks the carrier for the waybill's events, stores the new ones (deduplicated by event id,
+     * shared with the webhook), and returns every stored event after the workflow's cursor.
+     */
+    async pullTrackingEvents(input: { shipmentId: string; afterRowId: number }): Promise<TrackingSnapshot> {
+      const row = await db('shipments').where({ id: input.shipmentId }).first();
+      if (!row || !row.carrier || !row.tracking_no || !row.shipped_at) throw ApplicationFailure.nonRetryable(`shipment ${input.shipmentId} has not been handed over`, 'NotShipped');
+      const carrier = row.carrier as CarrierCode;
+      const shippedAt = toIso(row.shipped_at)!;
+      const raw = await tracker.track({ carrier, trackingNo: row.tracking_no, shipmentId: row.id, shippedAt, scenario: await scenarioOf(row.order_no, { replacesShipmentId: row.replaces_shipment_id }) });
+      for (const e of raw) {
+        await recordTrackingEvent(db, { shipmentId: row.id, carrier, eventId: e.eventId, status: normalizeCarrierStatus(carrier, e.rawStatus), rawStatus: e.rawStatus, description: e.description, location: e.location, occurredAt: e.occurredAt, raw: e, receivedVia: 'poll' });
+      }
+      const promisedAt = row.promised_at ? new Date(row.promised_at).toISOString() : new Date(Date.parse(shippedAt) + TRANSIT_PROMISE_MS[carrier] * settings.timeScale).toISOString();
+      const all = await listTrackingEvents(db, row.id);
+      const latest = all[all.length - 1];
+      await updateShipment(db, row.id, {
+        promised_at: promisedAt,
+        ...(latest ? { tracking_status: latest.status, last_scan_at: latest.occurredAt } : {}),
+        ...(latest?.status === 'delivered' ? { delivered_at: latest.occurredAt } : {}),
+      });
+      return { shipmentId: row.id, carrier, trackingNo: row.tracking_no, shippedAt, promisedAt, events: all.filter((e) => e.rowId > input.afterRowId) };
+    },
+
+    async markShipmentDelayed(input: { shipmentId: string; reason: string }): Promise<void> {
+      const s = await getShipment(db, input.shipmentId);
+      if (!s) return;
+      await updateShipment(db, input.shipmentId, { delayed: true });
+      await appendEvent(db, { orderNo: s.orderNo, type: 'delivery_delayed', detail: `P3.2: ${s.carrier} ${s.trackingNo} is late: ${input.reason}`, dedupeKey: `delayed:${input.shipmentId}` });
+    },
+
+    async finishShipment(input: { shipmentId: string; status: 'delivered' | 'returned_to_sender' | 'lost' | 'expired' | 'replaced' | 'refunded'; detail: string }): Promise<void> {
+      const s = await getShipment(db, input.shipmentId);
+      if (!s) return;
+      await updateShipment(db, input.shipmentId, { status: input.status });
+      await appendEvent(db, { orderNo: s.orderNo, type: `shipment_${input.status}`, detail: input.detail, data: { shipmentId: s.id, trackingNo: s.trackingNo }, dedupeKey: `shipment-final:${input.shipmentId}:${input.status}` });
+    },
+
+    /**
+     * P3.2 "resubmit the shipping application": a new shipment with the same items (and the corrected
+     * address, when given) is booked with the same carrier under its own idempotency key; the old
+     * waybill is cancelled with the carrier. Retried, it books once.
+     */
+    async rebookShipment(input: { shipmentId: string; reason: string; shippingAddress?: Address }): Promise<{ shipmentId: string; carrier: CarrierCode; trackingNo: string }> {
+      const old = await db('shipments').where({ id: input.shipmentId }).first();
+      if (!old) throw ApplicationFailure.nonRetryable(`shipment ${input.shipmentId} does not exist`);
+      const order = await getOrder(db, old.order_no);
+      if (!order) throw ApplicationFailure.nonRetryable(`order ${old.order_no} does not exist`);
+      if (input.shippingAddress) {
+        await db('orders').where({ order_no: order.orderNo }).update({ shipping_address_json: JSON.stringify(input.shippingAddress), updated_at: dbTime() });
+      }
+      const [{ max }] = await db('shipments').where({ order_no: old.order_no }).max({ max: 'parcel_index' });
+      const existing = await db('shipments').where({ replaces_shipment_id: old.id }).first();
+      const newId = existing?.id ?? `${old.id}-R${Number(max) + 1}`;
+      if (!existing) {
+        await db('shipments').insert({
+          id: newId, order_no: old.order_no, parcel_index: Number(max) + 1, status: 'packed', box: old.box, protection: old.protection,
+          packaging_reason: old.packaging_reason, weight_grams: old.weight_grams, volume_cm3: old.volume_cm3, items_json: old.items_json,
+          labels_json: old.labels_json, kind: 'outbound', replaces_shipment_id: old.id, created_at: dbTime(),
+        });
+      }
+      const carrier = old.carrier as CarrierCode;
+      const items = JSON.parse(old.items_json) as Array<{ unitPrice: number; quantity: number }>;
+      const result = await carriers(carrier).book({
+        idempotencyKey: newId, orderNo: old.order_no, shipmentId: newId, sender: WAREHOUSE_ADDRESS, recipient: input.shippingAddress ?? order.shippingAddress,
+        weightGrams: old.weight_grams, volumeCm3: old.volume_cm3, declaredValue: items.reduce((s, i) => s + i.unitPrice * i.quantity, 0), currency: order.currency,
+      });
+      if (!result.accepted) throw ApplicationFailure.retryable(`${carrier} rejected the new booking: ${result.reason}`, 'CarrierRejected');
+      await carriers(carrier).cancel(old.id);
+      const now = dbTime();
+      await updateShipment(db, newId, { carrier, carrier_reason: `P3.2: resubmitted (${input.reason})`, tracking_no: result.waybillNo, status: 'shipped', booked_at: now, shipped_at: now });
+      await updateShipment(db, old.id, { status: 'replaced' });
+      await appendEvent(db, { orderNo: old.order_no, type: 'shipment_rebooked', detail: `P3.2: ${old.tracking_no} replaced by ${carrier} ${result.waybillNo} (${input.reason})`, dedupeKey: `rebooked:${old.id}` });
+      return { shipmentId: newId, carrier, trackingNo: result.waybillNo };
+    },
+
+    /** What the parcel's items are worth, for a refund of a lost parcel. */
+    async shipmentValue(shipmentId: string): Promise<number> {
+      const s = await getShipment(db, shipmentId);
+      return s ? Math.round(s.items.reduce((sum, i) => sum + i.unitPrice * i.quantity, 0) * 100) / 100 : 0;
+    },
+  };
+}
