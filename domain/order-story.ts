@@ -108,6 +108,15 @@ const T = {
   returnOutcome: { zh: '退货检查结果:{items}', en: 'Returned goods checked: {items}' },
   returnClosed: { zh: '退货处理完毕(退货单 {rma})', en: 'Return closed (RMA {rma})' },
   returnClosedRefund: { zh: '退货处理完毕(退货单 {rma}),退款 {amount}', en: 'Return closed (RMA {rma}), refunded {amount}' },
+  deliveryDelayed: { zh: '运单 {no} 延误,正在与物流公司跟进', en: 'Waybill {no} is late; we are following it up with the carrier' },
+  shipmentReturned: { zh: '运单 {no} 的包裹正被退回', en: 'The parcel with waybill {no} is being sent back to us' },
+  shipmentLost: { zh: '运单 {no} 的包裹已丢失', en: 'The parcel with waybill {no} was lost' },
+  shipmentExpired: { zh: '运单 {no} 长时间没有物流更新,已停止跟踪', en: 'No news of waybill {no} for too long; tracking stopped' },
+  shipmentReplaced: { zh: '运单 {no} 已作废,改用新运单', en: 'Waybill {no} was cancelled and replaced by a new one' },
+  shipmentRefunded: { zh: '运单 {no} 的商品已退款,停止跟踪', en: 'The items of waybill {no} were refunded; tracking stopped' },
+  rebooked: { zh: '已重新提交发货申请:{carrier},新运单号 {no}', en: 'Shipped again with {carrier}, new waybill {no}' },
+  rebookedPlain: { zh: '已重新提交发货申请', en: 'A new shipping application was submitted' },
+  returnInProgress: { zh: '退货处理中', en: 'Return in progress' },
   restockedItem: { zh: '{sku} × {q} 重新入库', en: '{sku} × {q} restocked' },
   writtenOffItem: { zh: '{sku} × {q} 报废', en: '{sku} × {q} written off' },
   notified: { zh: '已通过{channel}通知客户:{kind}', en: 'Customer told by {channel}: {kind}' },
@@ -124,6 +133,8 @@ const KIND_NAMES: Record<string, Bi> = {
   sla_at_risk: { zh: '临近发货时限', en: 'close to the ship-by deadline' },
   group_buy_mismatch: { zh: '团购数量不符', en: 'group-buy quantity mismatch' },
   payment_review: { zh: '付款待确认', en: 'payment to be checked' },
+  delivery_delayed: { zh: '包裹延误', en: 'parcel late' },
+  delivery_exception: { zh: '派送异常', en: 'delivery problem' },
 };
 
 const TRACKING: Record<string, Bi> = {
@@ -200,6 +211,9 @@ export function buildOrderStory(input: StoryInput, lang: StoryLang, utcOffsetMin
     return [...byCarrier.entries()].map(([c, nos]) => tr(m, { carrier: carrierName(c, lang), no: nos.join(sep) })).join(lang === 'zh' ? ';' : '; ');
   };
   const taskIds = new Set(input.tasks.map((t) => t.id));
+  const deliveredScan = new Set(input.trackingEvents.filter((e) => e.status === 'delivered').map((e) => e.shipmentId));
+  const deliveredEvent = new Set(input.events.filter((e) => e.type === 'shipment_delivered').map((e) => String(e.data?.shipmentId ?? '')));
+  const delayEvents = input.events.some((e) => e.type === 'delivery_delayed');
   const hasRefundRows = input.payments.some((p) => p.kind === 'refund');
 
   for (const e of input.events) {
@@ -264,6 +278,35 @@ export function buildOrderStory(input: StoryInput, lang: StoryLang, utcOffsetMin
       case 'cancellation':
         say(e.at, tr(T.cancellation, { reason: e.detail }));
         break;
+      case 'delivery_delayed': {
+        const no = /: \S+ (\S+) is late/.exec(e.detail)?.[1] ?? '';
+        say(e.at, tr(T.deliveryDelayed, { no }));
+        break;
+      }
+      case 'shipment_delivered': {
+        const id = String(data.shipmentId ?? '');
+        // The carrier's own delivered scan says it already (with place and time).
+        if (!deliveredScan.has(id)) say(e.at, tr(T.delivered, { no: String(data.trackingNo ?? id) }));
+        break;
+      }
+      case 'shipment_returned_to_sender':
+      case 'shipment_lost':
+      case 'shipment_expired':
+      case 'shipment_replaced':
+      case 'shipment_refunded': {
+        const m = { shipment_returned_to_sender: T.shipmentReturned, shipment_lost: T.shipmentLost, shipment_expired: T.shipmentExpired, shipment_replaced: T.shipmentReplaced, shipment_refunded: T.shipmentRefunded }[e.type]!;
+        say(e.at, tr(m, { no: String(data.trackingNo ?? data.shipmentId ?? '') }));
+        break;
+      }
+      case 'shipment_rebooked': {
+        const m = /replaced by (\S+) (\S+)/.exec(e.detail);
+        say(e.at, m ? tr(T.rebooked, { carrier: carrierName(m[1], lang), no: m[2] }) : tr(T.rebookedPlain));
+        break;
+      }
+      case 'return':
+        // The returns rows tell each step in full; the timeline event only stands in without them.
+        if (!input.returns.length) say(e.at, tr(T.returnInProgress));
+        break;
       case 'line_split':
       case 'sla_at_risk':
         break;
@@ -288,7 +331,6 @@ export function buildOrderStory(input: StoryInput, lang: StoryLang, utcOffsetMin
   }
 
   const byShipment = new Map(input.shipments.map((s) => [s.id, s]));
-  const deliveredScan = new Set(input.trackingEvents.filter((e) => e.status === 'delivered').map((e) => e.shipmentId));
   for (const e of input.trackingEvents) {
     const s = byShipment.get(e.shipmentId);
     const no = `${s?.kind === 'return' ? T.returnParcel[lang] : ''}${s?.trackingNo ?? e.shipmentId}`;
@@ -299,8 +341,8 @@ export function buildOrderStory(input: StoryInput, lang: StoryLang, utcOffsetMin
   }
   for (const s of input.shipments) {
     const no = `${s.kind === 'return' ? T.returnParcel[lang] : ''}${s.trackingNo ?? s.id}`;
-    if (s.deliveredAt && !deliveredScan.has(s.id)) say(s.deliveredAt, tr(T.delivered, { no }));
-    if (s.delayed && s.promisedAt) say(s.promisedAt, tr(T.delayed, { no, promised: formatStoryTime(s.promisedAt, lang, utcOffsetMinutes) }));
+    if (s.deliveredAt && !deliveredScan.has(s.id) && !deliveredEvent.has(s.id)) say(s.deliveredAt, tr(T.delivered, { no }));
+    if (s.delayed && s.promisedAt && !delayEvents) say(s.promisedAt, tr(T.delayed, { no, promised: formatStoryTime(s.promisedAt, lang, utcOffsetMinutes) }));
   }
 
   for (const r of input.returns) {

@@ -130,3 +130,38 @@ test('a task the tasks table does not hold is told from the timeline; unknown ev
     'something new happened',
   ]);
 });
+
+test('after hand-over (P3.2–P3.4): delays, a new booking, delivery and returns in plain words, without the codes', () => {
+  const story = buildOrderStory(
+    {
+      ...input,
+      tasks: [{ id: 11, kind: 'delivery_exception', status: 'decided', createdAt: '2025-11-27T02:00:00.000Z', decidedAt: '2025-11-27T03:00:00.000Z', decision: 'correct_and_resubmit', decidedBy: '王芳', note: null }],
+      shipments: [
+        { id: 'S1', parcelIndex: 1, kind: 'outbound', carrier: 'YTO', trackingNo: 'YT1', status: 'replaced', shippedAt: '2025-11-26T08:00:00.000Z', deliveredAt: null, promisedAt: '2025-11-27T00:00:00.000Z', delayed: true },
+        { id: 'S2', parcelIndex: 2, kind: 'outbound', carrier: 'YTO', trackingNo: 'YT2', status: 'delivered', shippedAt: '2025-11-27T03:00:00.000Z', deliveredAt: '2025-11-28T03:00:00.000Z', promisedAt: null, delayed: false },
+      ],
+      trackingEvents: [],
+      returns: [],
+      notifications: [],
+      payments: [],
+      events: [
+        { at: '2025-11-27T01:00:00.000Z', type: 'delivery_delayed', detail: 'P3.2: YTO YT1 is late: no scan for 48 h', data: null },
+        { at: '2025-11-27T03:00:00.000Z', type: 'shipment_rebooked', detail: 'P3.2: YT1 replaced by YTO YT2 (address corrected)', data: null },
+        { at: '2025-11-27T03:00:01.000Z', type: 'shipment_replaced', detail: 'P3.2: replaced', data: { shipmentId: 'S1', trackingNo: 'YT1' } },
+        { at: '2025-11-28T03:00:00.000Z', type: 'shipment_delivered', detail: 'P3.1: YTO YT2 delivered', data: { shipmentId: 'S2', trackingNo: 'YT2' } },
+        { at: '2025-11-29T03:00:00.000Z', type: 'return', detail: 'P3.4: return RMA-9 label issued (YTO YT9)', data: null },
+      ],
+    },
+    'zh',
+  ).map((e) => `${e.time} ${e.text}`);
+  expect(story).toEqual([
+    '11月27日 09:00 运单 YT1 延误,正在与物流公司跟进',
+    '11月27日 10:00 等待人工决定:派送异常',
+    '11月27日 11:00 已重新提交发货申请:圆通速递,新运单号 YT2',
+    '11月27日 11:00 王芳 已决定(派送异常):更正地址或信息后重新提交发货申请,原运单作废。',
+    '11月27日 11:00 运单 YT1 已作废,改用新运单',
+    '11月28日 11:00 运单 YT2:已签收',
+    '11月29日 11:00 退货处理中',
+  ]);
+  expect(story.join('\n')).not.toMatch(/P\d\.\d/);
+});
