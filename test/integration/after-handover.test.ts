@@ -6,7 +6,7 @@
  */
 import { createFlakySender, NotificationSender, OutgoingMessage } from '../../adapters/notifications/sender';
 import { getStock } from '../../db/inventory';
-import { createHarness, Harness, openTaskOf, orderResult, orderStatusIs, sampleOrder, waitFor } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, maybeRecordWorkflowHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, signIn, waitFor } from '../support/harness';
 
 const sent: OutgoingMessage[] = [];
 const memory: NotificationSender = { name: 'memory', async send(m) { sent.push(m); } };
@@ -39,8 +39,18 @@ test.concurrent('normal: delivered; the order becomes delivered; shipped and del
   expect(JSON.parse(events[3].raw_json)).toMatchObject({ rawStatus: '签收' });
   expect(await kinds(order.orderNo)).toEqual(['shipped:sent', 'delivered:sent']);
   expect(sentTo(order.orderNo).map((m) => m.subject)).toEqual([`您的订单 ${order.orderNo} 已发货`, `订单 ${order.orderNo} 已签收`]);
-  const page = await h.api().get(`/api/orders/${order.orderNo}`);
-  expect(page.body.status).toBe('delivered');
+  const view = await h.api().get(`/api/orders/${order.orderNo}`);
+  expect(view.body.status).toBe('delivered');
+  expect(view.body.shipments[0].tracking.map((e: { status: string }) => e.status)).toEqual(['info_received', 'in_transit', 'out_for_delivery', 'delivered']);
+  // The order page tells the parcel's story, in the shop's vocabulary and the carrier's words.
+  const staff = await signIn(h, 'staff');
+  const page = await staff.agent.get(`/orders/${order.orderNo}`).set('Accept-Language', 'en');
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('Out for delivery');
+  expect(page.text).toContain('签收');
+  expect(page.text).toContain(`订单 ${order.orderNo} 已签收`); // the customer's message, in the customer's language
+  await maybeRecordHistory(h, order.orderNo, 'v3-delivered-with-tracking');
+  await maybeRecordWorkflowHistory(h, `track-${shipment.id}`, 'v3-tracking-delivered');
 });
 
 test.concurrent('webhooks are deduplicated by event id and wake the tracking workflow', async () => {
@@ -75,6 +85,7 @@ test.concurrent('delay: no scan past the threshold tells the customer and opens 
   const ledger = await h.db('sandbox_carrier_bookings').where({ order_no: order.orderNo }).orderBy('id');
   expect(ledger.map((b) => b.status)).toEqual(['cancelled', 'booked']);
   expect(await kinds(order.orderNo)).toEqual(['shipped:sent', 'delayed:sent', 'reshipped:sent', 'delivered:sent']);
+  await maybeRecordWorkflowHistory(h, `track-${shipments[0].id}`, 'v3-tracking-delay-reship');
 });
 
 test.concurrent('wrong address: a delivery_exception task; correct and resubmit books a new shipment to the corrected address', async () => {

@@ -173,10 +173,15 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
  * so that the replay test keeps checking that today's workflow code can still run it.
  */
 export async function maybeRecordHistory(h: Harness, orderNo: string, name: string): Promise<void> {
+  await maybeRecordWorkflowHistory(h, `order-${orderNo}`, name);
+}
+
+/** The same for any workflow (a shipment's tracking, a return). */
+export async function maybeRecordWorkflowHistory(h: Harness, workflowId: string, name: string): Promise<void> {
   if (process.env.BOXFLOW_RECORD_HISTORIES !== '1') return;
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
   const fs = await import('node:fs');
-  const history = await workflowHandle(h, orderNo).fetchHistory();
+  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
   const file = path.resolve(__dirname, '..', 'replay', 'histories', `${name}.json`);
   fs.writeFileSync(file, historyToJSON(history));
 }

@@ -4,6 +4,9 @@ import { getOrder, getOrderLines } from '../../db/orders';
 import { listShipments } from '../../db/shipments';
 import { getCatalogItems } from '../../db/catalog';
 import { toIso } from '../../db/time';
+import { listNotifications } from '../../db/notifications';
+import { listReturns } from '../../db/returns';
+import { listTrackingEvents } from '../../db/tracking';
 
 /** Everything a person (or GET /api/orders/:orderNo) needs to know about one order. */
 export async function loadOrderView(db: Db, orderNo: string) {
@@ -16,6 +19,12 @@ export async function loadOrderView(db: Db, orderNo: string) {
     db('tasks').where({ order_no: orderNo }).orderBy('id'),
   ]);
   const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
+  // P3.1: each parcel's journey, in the one status vocabulary, with the carrier's own words.
+  const trackingByShipment = new Map<string, Array<{ at: string; status: string; rawStatus: string; description: string | null; location: string | null }>>();
+  for (const s of shipments) {
+    trackingByShipment.set(s.id, (await listTrackingEvents(db, s.id)).map((e) => ({ at: e.occurredAt, status: e.status, rawStatus: e.rawStatus, description: e.description, location: e.location })));
+  }
+  const [returns, notifications] = await Promise.all([listReturns(db, orderNo), listNotifications(db, orderNo)]);
   return {
     orderNo: order.orderNo,
     workflowId: order.workflowId,
@@ -52,7 +61,10 @@ export async function loadOrderView(db: Db, orderNo: string) {
       items: s.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
       bookedAt: s.bookedAt,
       shippedAt: s.shippedAt,
+      tracking: trackingByShipment.get(s.id) ?? [],
     })),
+    returns: returns.map((r) => ({ rmaNo: r.rmaNo, source: r.source, status: r.status, reason: r.reason, returnWaybill: r.returnWaybill, refundAmount: r.refundAmount, lines: r.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, condition: l.condition, outcome: l.outcome })) })),
+    notifications: notifications.map((n) => ({ kind: n.kind, channel: n.channel, status: n.status, subject: n.subject, sentAt: n.sentAt })),
     tasks: tasks.map((t: Record<string, any>) => ({
       id: t.id,
       kind: t.kind,

@@ -102,11 +102,17 @@ export async function receiveReturn(db: Db, temporal: TemporalGateway, rmaNo: st
   });
   if (issues.length) return { kind: 'invalid', issues };
   const by = typeof body.receivedBy === 'string' && body.receivedBy.trim() && body.receivedBy.length <= 100 ? body.receivedBy : receivedBy;
-  try {
-    await temporal.client.workflow.getHandle(returnWorkflowId(rmaNo)).signal(returnReceivedSignal, { lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, condition: l.condition! })), receivedBy: by });
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { kind: 'conflict', error: 'return_closed', message: `return ${rmaNo} is no longer waiting for goods` };
-    throw err;
+  const receipt = { lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, condition: l.condition! })), receivedBy: by };
+  // A return opened by a parcel coming back starts its workflow a moment after its row appears.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await temporal.client.workflow.getHandle(returnWorkflowId(rmaNo)).signal(returnReceivedSignal, receipt);
+      break;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (ret.status !== 'requested' || attempt >= 20) return { kind: 'conflict', error: 'return_not_waiting', message: `return ${rmaNo} is not waiting for goods (${ret.status}); try again in a moment` };
+      await new Promise((r) => setTimeout(r, 150));
+    }
   }
   return { kind: 'existing', body: { rmaNo, orderNo: ret.orderNo, status: 'receiving', workflowId: returnWorkflowId(rmaNo) } };
 }
