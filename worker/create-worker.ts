@@ -4,6 +4,7 @@ import { createCarrierRegistry } from '../adapters/carriers';
 import { createPaymentProvider } from '../adapters/payments';
 import { CarrierTracker, createSandboxTracker } from '../adapters/carriers/tracking';
 import { createLogSender, NotificationSender } from '../adapters/notifications/sender';
+import { createSmtpSender } from '../adapters/notifications/smtp';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -34,7 +35,7 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
       carriers: createCarrierRegistry(db, settings.sandbox),
       payments: createPaymentProvider(db, { sandbox: settings.sandbox }),
       tracker: createTracker(settings),
-      sender: opts.sender ?? createLogSender(settings.dataDir),
+      sender: opts.sender ?? createSender(settings),
       settings,
     }),
     // A nondeterminism error (workflow code changed under an order in flight) fails the workflow
@@ -48,4 +49,13 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
 function createTracker(settings: Settings): CarrierTracker {
   if (!settings.sandbox) throw new Error('no live carrier tracking is configured; run with BOXFLOW_SANDBOX=1');
   return createSandboxTracker(settings.timeScale);
+}
+
+/** E-mail through SMTP when BOXFLOW_SMTP_URL is set (SMS and everything else to the log); else the log sender. */
+function createSender(settings: Settings): NotificationSender {
+  const log = createLogSender(settings.dataDir);
+  const smtpUrl = process.env.BOXFLOW_SMTP_URL;
+  if (!smtpUrl) return log;
+  const smtp = createSmtpSender({ url: smtpUrl, from: process.env.BOXFLOW_SMTP_FROM || 'BoxFlow <no-reply@boxflow.local>' });
+  return { name: 'smtp+log', send: (m) => (m.channel === 'email' ? smtp.send(m) : log.send(m)) };
 }
