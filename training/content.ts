@@ -588,3 +588,30 @@ export function loadTrainingModules(dir: string = trainingModulesDir()): Trainin
   if (problems.length > 0) throw new TrainingContentError(dir, problems);
   return modules;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The loaded content, for the web app (validated once at start-up, then read per request)
+// ---------------------------------------------------------------------------------------------
+
+let loaded: TrainingModule[] | undefined;
+
+/**
+ * The modules from `trainingModulesDir()`, loaded and validated on first use and kept. The web
+ * server calls it at start-up so that a broken file stops the start with the problem list.
+ */
+export function getTrainingModules(): TrainingModule[] {
+  if (!loaded) loaded = loadTrainingModules();
+  return loaded;
+}
+
+export function findTrainingModule(id: string): TrainingModule | undefined {
+  return getTrainingModules().find((m) => m.id === id);
+}
+
+/**
+ * Replaces the loaded modules (tests publish a newer version this way); `undefined` reloads from
+ * the files on next use.
+ */
+export function setTrainingModules(modules: TrainingModule[] | undefined): void {
+  loaded = modules;
+}

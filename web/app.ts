@@ -1,6 +1,7 @@
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { loadSettings } from '../config/settings';
 import type { Db } from '../db/knex';
 import { analyticsApi } from './api/analytics.routes';
 import { requireApiKey } from './api/auth';
@@ -14,9 +15,9 @@ import { csrfProtection } from './auth/csrf';
 import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
 import { analyticsPages } from './pages/analytics.pages';
-import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
+import { trainingPages } from './pages/training.pages';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
 
@@ -26,10 +27,12 @@ export interface AppDeps {
   apiKey: string;
   /** Sign-in rate limit (tests lower or raise it). */
   auth?: AuthRouteOptions;
+  /** Where uploads live (training evidence photos under `<dataDir>/evidence`); default BOXFLOW_DATA_DIR. */
+  dataDir?: string;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -81,7 +84,7 @@ export function createApp({ db, temporal, apiKey, auth }: AppDeps): express.Expr
   app.use(orderPages(db));
   app.use(analyticsPages(db));
   app.use(servicePages(db));
-  app.use(consolePages(db, temporal));
+  app.use(trainingPages(db, { dataDir: dataDir ?? loadSettings().dataDir }));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 
   app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {

@@ -3,11 +3,12 @@ import type { Db } from '../../db/knex';
 import { getOrder } from '../../db/orders';
 import { getTask } from '../../db/tasks';
 import { cancelOrderUpdate, decideTaskUpdate, TaskDecision } from '../../workflows/order/messages';
+import { canDecide, GateUser } from './certification-gate';
 import { TemporalGateway, workflowIdFor } from './order-intake';
 
 export type CommandResult<T> =
   | { kind: 'ok'; body: T }
-  | { kind: 'not_found' | 'invalid' | 'conflict'; error: string; message: string; extra?: Record<string, unknown> };
+  | { kind: 'not_found' | 'invalid' | 'conflict' | 'forbidden'; error: string; message: string; extra?: Record<string, unknown> };
 
 function failureMessage(err: unknown): string {
   const e = err as { cause?: { message?: string }; message?: string };
@@ -20,12 +21,17 @@ const isClosed = (err: unknown) => err instanceof WorkflowNotFoundError || /work
  * A person's decision on a task, sent to the order's workflow as the `decideTask` update: the
  * workflow's validator refuses a stale or invalid decision before anything changes, and the
  * database's compare-and-set lets exactly one of two simultaneous deciders win.
+ *
+ * `user` (optional): the signed-in person deciding (the supervisor console passes it). A person
+ * needs a valid certificate for the module the task kind names (P4.3 certification gate,
+ * web/services/certification-gate.ts), else 'forbidden' / `not_certified`. API-key callers pass
+ * no user and are not gated.
  */
 export async function decideTask(
   db: Db,
   temporal: TemporalGateway,
   taskId: number,
-  input: { decision: string; note?: string; decidedBy: string; correction?: TaskDecision['correction'] },
+  input: { decision: string; note?: string; decidedBy: string; correction?: TaskDecision['correction']; user?: GateUser },
 ): Promise<CommandResult<{ taskId: number; orderNo: string; decision: string; decidedBy: string }>> {
   const task = await getTask(db, taskId);
   if (!task) return { kind: 'not_found', error: 'not_found', message: `no task ${taskId}` };
@@ -34,6 +40,12 @@ export async function decideTask(
   }
   if (!task.options.includes(input.decision)) {
     return { kind: 'invalid', error: 'invalid_decision', message: `"${input.decision}" is not an option of this ${task.kind} task`, extra: { options: task.options } };
+  }
+  if (input.user) {
+    const gate = await canDecide(db, input.user, task.kind);
+    if (!gate.allowed) {
+      return { kind: 'forbidden', error: 'not_certified', message: `deciding a ${task.kind} task needs a valid certificate for training module ${gate.moduleId} (now: ${gate.status})`, extra: { moduleId: gate.moduleId, moduleUrl: gate.moduleUrl, trainingStatus: gate.status } };
+    }
   }
   try {
     // A task waits in the workflow that opened it: the order's, or a shipment's tracking.
