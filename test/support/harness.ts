@@ -1,6 +1,7 @@
 /**
- * A test file's own world: a fresh SQLite database with the demo catalog, its own task queue, a
- * real worker (in this process) on the shared dev server, a Temporal client and the Express app.
+ * A test file's own world: a fresh database with the demo catalog (SQLite, or PostgreSQL with
+ * BOXFLOW_TEST_DATABASE_URL: see test-database.ts), its own task queue, a real worker (in this
+ * process) on the shared dev server, a Temporal client and the Express app.
  * Nothing here mocks Temporal.
  */
 import crypto from 'node:crypto';
@@ -18,6 +19,7 @@ import { createUser, Role } from '../../db/users';
 import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 import type { NotificationSender } from '../../adapters/notifications/sender';
+import { createTestDatabase } from './test-database';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -34,7 +36,10 @@ export interface Harness {
   client: Client;
   app: ReturnType<typeof createApp>;
   taskQueue: string;
+  /** The SQLite file (its directory also holds spawned workers' logs); unused on PostgreSQL. */
   dbFile: string;
+  /** DATABASE_URL of this test file's database: sqlite:<dbFile>, or postgres://… (BOXFLOW_TEST_DATABASE_URL). */
+  databaseUrl: string;
   temporalAddress: string;
   bundlePath: string;
   api: () => ReturnType<typeof request.agent>;
@@ -56,10 +61,11 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const { address, bundlePath, runDir } = testEnv();
   const id = crypto.randomBytes(4).toString('hex');
   const dbFile = path.join(runDir, `app-${id}.sqlite`);
+  const testDb = await createTestDatabase(runDir, id);
   const taskQueue = `fulfillment-${id}`;
   const settings = loadSettings({
     BOXFLOW_DATA_DIR: runDir,
-    DATABASE_URL: `sqlite:${dbFile}`,
+    DATABASE_URL: testDb.databaseUrl,
     BOXFLOW_TASK_QUEUE: taskQueue,
     TEMPORAL_ADDRESS: address,
     BOXFLOW_SANDBOX: '1',
@@ -84,6 +90,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
     app,
     taskQueue,
     dbFile,
+    databaseUrl: testDb.databaseUrl,
     temporalAddress: address,
     bundlePath,
     api: () => request.agent(app).set('Authorization', `Bearer ${API_KEY}`),
@@ -111,6 +118,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
       await h.stopWorker();
       await connection.close();
       await db.destroy();
+      await testDb.drop();
     },
   };
   if (opts.worker !== false) await h.startWorker();

@@ -16,7 +16,7 @@ export function spawnWorkerProcess(h: Harness, logName: string): { child: ChildP
     env: {
       ...process.env,
       TEMPORAL_ADDRESS: h.temporalAddress,
-      DATABASE_URL: `sqlite:${h.dbFile}`,
+      DATABASE_URL: h.databaseUrl,
       BOXFLOW_TASK_QUEUE: h.taskQueue,
       BOXFLOW_WORKFLOW_BUNDLE: h.bundlePath,
       BOXFLOW_SANDBOX: '1',
