@@ -15,6 +15,7 @@ import { csrfProtection } from './auth/csrf';
 import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
 import { analyticsPages } from './pages/analytics.pages';
+import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
@@ -85,6 +86,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): exp
   app.use(analyticsPages(db));
   app.use(servicePages(db));
   app.use(trainingPages(db, { dataDir: dataDir ?? loadSettings().dataDir }));
+  app.use(consolePages(db, temporal));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 
   app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
