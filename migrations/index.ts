@@ -6,6 +6,7 @@ import * as m004 from './004_payments_and_back_orders';
 import * as m005 from './005_order_process_details';
 import * as m006 from './006_users_sessions_audit';
 import * as m007 from './007_tracking_returns_notifications';
+import * as m008 from './008_console';
 import * as m009 from './009_training';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
@@ -22,6 +23,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['005_order_process_details', m005],
   ['006_users_sessions_audit', m006],
   ['007_tracking_returns_notifications', m007],
+  ['008_console', m008],
   ['009_training', m009],
 ];
 
