@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import type { Db } from '../../db/knex';
 import { listOrders } from '../../db/orders';
+import { ORDER_STATUSES } from '../../domain/types';
 import { submitOrder, TemporalGateway } from '../services/order-intake';
 import { loadOrderView } from '../services/order-view';
+import { parseListQuery } from './list-query';
 
 export function ordersApi(db: Db, temporal: TemporalGateway): Router {
   const r = Router();
@@ -25,9 +27,11 @@ export function ordersApi(db: Db, temporal: TemporalGateway): Router {
   });
 
   r.get('/orders', async (req, res) => {
-    const limit = Math.min(200, Math.max(1, Number.parseInt(String(req.query.limit ?? '50'), 10) || 50));
-    const offset = Math.max(0, Number.parseInt(String(req.query.offset ?? '0'), 10) || 0);
-    const status = typeof req.query.status === 'string' && /^[a-z_]{1,30}$/.test(req.query.status) ? req.query.status : undefined;
+    const { status, limit, offset, issues } = parseListQuery(req.query, { statuses: ORDER_STATUSES, defaultLimit: 50, maxLimit: 200, allowed: ['status', 'limit', 'offset'] });
+    if (issues.length) {
+      res.status(400).json({ error: 'validation_failed', details: issues });
+      return;
+    }
     const { rows, total } = await listOrders(db, { status, limit, offset });
     res.json({ total, limit, offset, orders: rows.map((o) => ({ orderNo: o.orderNo, type: o.type, status: o.status, createdAt: o.createdAt, shippedAt: o.shippedAt })) });
   });

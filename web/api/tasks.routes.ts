@@ -5,6 +5,7 @@ import { validateAddress } from '../../domain/order-validation';
 import { TASK_KINDS } from '../../domain/tasks';
 import type { Address } from '../../domain/types';
 import { CommandResult, cancelOrder, decideTask } from '../services/order-commands';
+import { parseListQuery } from './list-query';
 import type { TemporalGateway } from '../services/order-intake';
 
 const STATUSES: TaskStatus[] = ['open', 'decided', 'expired', 'cancelled'];
@@ -18,6 +19,7 @@ function textField(body: Obj, key: string, max: number, required: boolean, detai
     return undefined;
   }
   if (typeof v !== 'string') return void details.push({ path: key, message: 'must be a string' });
+  if (v.trim() === '') return void details.push({ path: key, message: 'must not be blank' });
   if (v.length > max) return void details.push({ path: key, message: `must be at most ${max} characters` });
   if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v)) return void details.push({ path: key, message: 'must not contain control characters' });
   return v;
@@ -36,13 +38,14 @@ export function tasksApi(db: Db, temporal: TemporalGateway): Router {
   const r = Router();
 
   r.get('/tasks', async (req, res) => {
-    const status = STATUSES.find((s) => s === req.query.status);
+    const { status: rawStatus, limit, offset, issues } = parseListQuery(req.query, { statuses: STATUSES, defaultLimit: 100, maxLimit: 500, allowed: ['status', 'kind', 'orderNo', 'limit', 'offset'] });
+    const status = STATUSES.find((s) => s === rawStatus);
     const kind = Object.keys(TASK_KINDS).find((k) => k === req.query.kind);
-    const orderNo = typeof req.query.orderNo === 'string' ? req.query.orderNo.slice(0, 64) : undefined;
-    const limit = Math.min(500, Math.max(1, Number.parseInt(String(req.query.limit ?? '100'), 10) || 100));
-    const offset = Math.max(0, Number.parseInt(String(req.query.offset ?? '0'), 10) || 0);
-    if (req.query.kind !== undefined && !kind) {
-      res.status(400).json({ error: 'validation_failed', details: [{ path: 'kind', message: `must be one of ${Object.keys(TASK_KINDS).join(', ')}` }] });
+    const orderNo = typeof req.query.orderNo === 'string' ? req.query.orderNo : undefined;
+    if (req.query.kind !== undefined && !kind) issues.push({ path: 'kind', message: `must be one of ${Object.keys(TASK_KINDS).join(', ')}` });
+    if (orderNo !== undefined && (orderNo.length > 64 || /[\u0000-\u001f\u007f]/.test(orderNo))) issues.push({ path: 'orderNo', message: 'must be an order number (at most 64 characters)' });
+    if (issues.length) {
+      res.status(400).json({ error: 'validation_failed', details: issues });
       return;
     }
     const tasks = await listTasks(db, { status, kind, orderNo, limit, offset });
