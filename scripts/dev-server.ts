@@ -17,6 +17,8 @@ export interface DevServerOptions {
   headless?: boolean;
   namespace?: string;
   logFile?: string;
+  /** More `--sqlite-pragma NAME=VALUE` for the server's own SQLite (the bench measures them; see docs/performance.md). */
+  sqlitePragmas?: string[];
 }
 
 export interface DevServer {
@@ -74,6 +76,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     '--sqlite-pragma', 'journal_mode=WAL',
     '--log-level', 'warn',
   ];
+  for (const pragma of opts.sqlitePragmas ?? []) args.push('--sqlite-pragma', pragma);
   if (uiPort) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
