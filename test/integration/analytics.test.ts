@@ -208,6 +208,8 @@ describe('the /analytics page', () => {
 
     const bad = await sup.agent.get('/analytics?from=<script>').set('Accept-Language', 'en');
     expect(bad.status).toBe(400);
+    expect(bad.text).toContain('The date range is not valid; showing the default (last 30 days).');
+    expect(bad.text).toContain('<svg class="bars"'); // the default window's figures
     expect(bad.text).not.toContain('<script>');
 
     const staff = await signIn(h, 'staff');

@@ -42,24 +42,27 @@ export function analyticsPages(db: Db): Router {
 
   r.get('/analytics', requireRole('supervisor'), async (req, res) => {
     const parsed = parseWindow({ from: req.query.from, to: req.query.to }, Date.now());
-    if (!parsed.ok) {
-      // The form shows the defaults again, never the rejected input.
-      const fallback = parseWindow({}, Date.now());
-      const w = fallback.ok ? fallback.window : undefined;
-      return renderPage(req, res, 'analytics/index', { report: null, charts: null, errors: parsed.details, from: w?.from ?? '', to: w?.to ?? '', csvHref: null, definitions: METRIC_DEFINITIONS }, 400);
-    }
-    const w = parsed.window;
+    // A bad window: say why (400) and show the default window instead; the rejected input is never echoed.
+    const fallback = parsed.ok ? parsed : parseWindow({}, Date.now());
+    if (!fallback.ok) throw new Error('the default analytics window is invalid');
+    const w = fallback.window;
     const report = computeAnalytics(w, await loadAnalyticsRows(db, w));
-    await renderPage(req, res, 'analytics/index', {
-      report,
-      charts: charts(report),
-      errors: [],
-      from: w.from,
-      to: w.to,
-      // The CSV lives under /api (API key); this page's own export needs only the session.
-      csvHref: `/analytics.csv?from=${w.from}&to=${w.to}`,
-      definitions: METRIC_DEFINITIONS,
-    });
+    await renderPage(
+      req,
+      res,
+      'analytics/index',
+      {
+        report,
+        charts: charts(report),
+        errors: parsed.ok ? [] : parsed.details,
+        from: w.from,
+        to: w.to,
+        // The CSV under /api wants the API key; this page's own export (below) needs only the session.
+        csvHref: `/analytics.csv?from=${w.from}&to=${w.to}`,
+        definitions: METRIC_DEFINITIONS,
+      },
+      parsed.ok ? 200 : 400,
+    );
   });
 
   /** The page's CSV download (session sign-in; the API's /api/analytics.csv wants the API key). */
