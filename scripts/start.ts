@@ -8,12 +8,24 @@ import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/knex';
+import { loadTrainingModules, TrainingContentError } from '../training/content';
 import { resolveApiKey } from '../web/api-key-file';
 import { ensureFirstAdmin } from '../web/auth/bootstrap';
 import { DevServer, startDevServer } from './dev-server';
 import { prepareDatabase } from './migrate';
 
 async function main() {
+  // P4.3: broken training content (training/modules/*.yaml) stops npm start before anything runs,
+  // with every problem listed as "<file>: <field>: <message>".
+  try {
+    loadTrainingModules();
+  } catch (err) {
+    if (err instanceof TrainingContentError) {
+      console.error(`[start] ${err.message}\n[start] fix the training files above (see training/README.md) and start again.`);
+      process.exit(1);
+    }
+    throw err;
+  }
   const settings = loadSettings();
   await prepareDatabase({ seed: true });
   // First start: an admin with a random password, printed once below (no default password exists).

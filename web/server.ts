@@ -6,12 +6,25 @@ import { Client, Connection } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
 import { buildPolicy } from '../domain/policy';
 import { createDb } from '../db/knex';
+import { getTrainingModules, TrainingContentError } from '../training/content';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
 import { createApp } from './app';
 import { resolveApiKey } from './api-key-file';
 import { startMissingWorkflows } from './services/order-intake';
 
 async function main() {
+  // P4.3: the training modules (training/modules/*.yaml) are validated before anything starts; a
+  // broken file stops the web app with every problem listed as "<file>: <field>: <message>".
+  try {
+    const modules = getTrainingModules();
+    console.log(`[web] training content: ${modules.length} modules valid`);
+  } catch (err) {
+    if (err instanceof TrainingContentError) {
+      console.error(`[web] ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
   const settings = loadSettings();
   const db = createDb(settings);
   const address = settings.temporal.address ?? 'localhost:7233';
@@ -19,7 +32,7 @@ async function main() {
   const client = new Client({ connection, namespace: settings.temporal.namespace });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault }) };
   const apiKey = resolveApiKey(settings);
-  const server = http.createServer(createApp({ db, temporal, apiKey }));
+  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));
   console.log(`[web] listening on http://localhost:${settings.port}`);
 
