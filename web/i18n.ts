@@ -147,7 +147,7 @@ const MESSAGES = {
   'csrf.title': { zh: '表单已失效', en: 'This form has expired' },
   'csrf.message': { zh: '表单已过期或来自其他网站,未执行任何操作。请返回,刷新页面后重试。', en: 'The form expired or came from another site; nothing was done. Go back, reload the page and try again.' },
   'forbidden.title': { zh: '没有权限', en: 'Not allowed' },
-  'forbidden.message': { zh: '此页面需要“{role}”或更高的角色。', en: 'This page needs the role "{role}" or higher.' },
+  'forbidden.message': { zh: '此页面需要“{role}”或更高的角色。', en: 'This page needs the role “{role}” or higher.' },
   'account.title': { zh: '我的账户', en: 'My account' },
   'account.changePassword': { zh: '修改密码', en: 'Change password' },
   'account.current': { zh: '当前密码', en: 'Current password' },

@@ -209,6 +209,7 @@ describe('roles', () => {
     const denied = await staff.agent.get('/admin/users').set('Accept-Language', 'en');
     expect(denied.status).toBe(403);
     expect(denied.text).toContain('Not allowed');
+    expect(denied.text).toContain('This page needs the role “Admin” or higher.');
     expect((await staff.post('/admin/users', { username: 'sneaky', role: 'admin' })).status).toBe(403);
     expect(await h.db('users').where({ username: 'sneaky' }).first()).toBeUndefined();
 
