@@ -55,6 +55,11 @@ export function formatStoryTime(iso: string, lang: StoryLang, utcOffsetMinutes =
   return lang === 'zh' ? `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${hm}` : `${d.getUTCDate()} ${MONTHS_EN[d.getUTCMonth()]} ${hm}`;
 }
 
+/** "2025-11-26 14:02" in the shop's time zone, for lists. */
+export function formatShopDateTime(iso: string, utcOffsetMinutes = 8 * 60): string {
+  return new Date(Date.parse(iso) + utcOffsetMinutes * 60_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 type Bi = { zh: string; en: string };
 const fill = (text: string, params: Record<string, string | number>) => text.replace(/\{(\w+)\}/g, (_, k: string) => String(params[k] ?? ''));
 

@@ -1,5 +1,5 @@
 /** P3.5: an order's story in plain sentences, zh and en, from its rows. */
-import { buildOrderStory, formatStoryTime, StoryInput } from '../../domain/order-story';
+import { buildOrderStory, formatShopDateTime, formatStoryTime, StoryInput } from '../../domain/order-story';
 
 // Times in UTC; the story shows them in shop time (UTC+8): 06:02Z → 14:02.
 const input: StoryInput = {
@@ -57,6 +57,7 @@ test('times in shop time, in each language', () => {
   expect(formatStoryTime('2025-11-26T06:02:00.000Z', 'en')).toBe('26 Nov 14:02');
   // 16:30Z is already the next day in Shanghai.
   expect(formatStoryTime('2025-12-31T16:30:00.000Z', 'en')).toBe('1 Jan 00:30');
+  expect(formatShopDateTime('2025-12-31T16:30:00.000Z')).toBe('2026-01-01 00:30');
 });
 
 test('the whole story in Chinese, in time order', () => {

@@ -3,6 +3,7 @@ import { loadAnalyticsRows } from '../../db/analytics';
 import type { Db } from '../../db/knex';
 import { AnalyticsReport, computeAnalytics, METRIC_DEFINITIONS, parseWindow, toCsv } from '../../domain/analytics';
 import { requireRole } from '../auth/roles';
+import { pickLang, translate } from '../i18n';
 import { renderPage } from '../render';
 
 export interface ChartItem {
@@ -17,7 +18,7 @@ const pct = (r: number | null) => (r === null ? '–' : `${(r * 100).toFixed(1)}
 const h = (x: number | null) => (x === null ? '–' : `${x} h`);
 
 /** The numbers each bar chart draws; the view turns them into SVG. */
-function charts(r: AnalyticsReport) {
+function charts(r: AnalyticsReport, kindLabel: (kind: string) => string) {
   return {
     orderToShip: [
       { label: 'p50', value: r.orderToShip.p50Hours ?? 0, text: h(r.orderToShip.p50Hours) },
@@ -32,7 +33,7 @@ function charts(r: AnalyticsReport) {
       .map((x) => ({ label: x.sku, value: x.returnRate ?? 0, text: `${pct(x.returnRate)} (${x.returnedUnits}/${x.shippedUnits})` })),
     stockouts: r.stockoutsBySku.slice(0, TOP).map((x) => ({ label: x.sku, value: x.stockouts, text: String(x.stockouts) })),
     late: r.lateSkus.slice(0, TOP).map((x) => ({ label: x.sku, value: x.lateOrders, text: String(x.lateOrders) })),
-    tasks: r.tasksByKind.map((x) => ({ label: x.kind, value: x.count, text: String(x.count) })),
+    tasks: r.tasksByKind.map((x) => ({ label: kindLabel(x.kind), value: x.count, text: String(x.count) })),
   } satisfies Record<string, ChartItem[]>;
 }
 
@@ -53,7 +54,10 @@ export function analyticsPages(db: Db): Router {
       'analytics/index',
       {
         report,
-        charts: charts(report),
+        charts: charts(report, (kind) => {
+          const text = translate(pickLang(req), `kind.${kind}`);
+          return text === `kind.${kind}` ? kind : text;
+        }),
         errors: parsed.ok ? [] : parsed.details,
         from: w.from,
         to: w.to,

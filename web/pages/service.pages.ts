@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { loadServiceOrder, searchOrders } from '../../db/customer-service';
 import type { Db } from '../../db/knex';
-import { buildOrderStory, carrierName, StoryLang, trackingStatusLabel } from '../../domain/order-story';
+import { buildOrderStory, carrierName, formatShopDateTime, StoryLang, trackingStatusLabel } from '../../domain/order-story';
 import { requireRole } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
@@ -20,7 +20,7 @@ export function servicePages(db: Db): Router {
       return renderPage(req, res, 'service/index', { q: '', searched: false, matches: [], errorKey: 'service.badQuery' }, 400);
     }
     const q = raw.trim();
-    const matches = await searchOrders(db, q);
+    const matches = (await searchOrders(db, q)).map((m) => ({ ...m, createdLocal: formatShopDateTime(m.createdAt) }));
     await renderPage(req, res, 'service/index', { q, searched: true, matches, errorKey: null });
   });
 
@@ -36,7 +36,7 @@ export function servicePages(db: Db): Router {
       carrierLabel: s.carrier ? carrierName(s.carrier, lang) : null,
       trackingLabel: s.trackingStatus ? trackingStatusLabel(s.trackingStatus, lang) : null,
     }));
-    await renderPage(req, res, 'service/order', { order, shipments, story, storyLang });
+    await renderPage(req, res, 'service/order', { order, createdLocal: formatShopDateTime(order.createdAt), shipments, story, storyLang });
   });
 
   return r;
