@@ -108,7 +108,7 @@ const people: Record<'staff' | 'supervisor', { username: string; password: strin
 
     // The photo shows (served to the signed-in owner; the CSP allows same-origin images).
     const photoItem = module.items.find((it) => it.requires === 'photo')!;
-    const width = await staff.locator(`#item-${photoItem.id} img.evidence`).evaluate((img) => (img as HTMLImageElement).naturalWidth);
+    const width = await staff.locator(`#item-${photoItem.id} img.evidence`).evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
     expect(width).toBe(16);
 
     // Submit is blocked until the quiz is passed.
