@@ -306,6 +306,7 @@ const MESSAGES = {
   'console.yourChoiceNotSent': { zh: '您的选择未被执行。', en: 'Your choice was not applied.' },
   'console.claimedByOther': { zh: '该任务已被 {by} 认领;请联系对方或重新分配。', en: 'This task is claimed by {by}; ask them or reassign it.' },
   'console.refused': { zh: '未执行:', en: 'Refused:' },
+  'console.notCertified': { zh: '您还没有此步骤的有效培训认证,暂不能决策。', en: 'You need a valid training certificate for this step before you can decide.' },
   'console.readOnly': { zh: '只读:只有主管可以决策。', en: 'Read only: only supervisors decide.' },
   'console.shortage': { zh: '需要 {requested},可用 {available}', en: '{requested} wanted, {available} available' },
   'console.correctedAddress': { zh: '更正后的地址(用于“更正后重新提交”)', en: 'Corrected address (for “correct and resubmit”)' },

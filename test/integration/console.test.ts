@@ -5,17 +5,22 @@
  */
 import { createHarness, Harness, openTaskOf, orderStatusIs, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
 import { listStuckOrders } from '../../web/services/stuck-orders';
+import { certifyFor } from '../support/browser';
 
 let h: Harness;
 let lead: SignedIn;
 let other: SignedIn;
 let staff: SignedIn;
+let newHire: SignedIn;
 
 beforeAll(async () => {
   h = await createHarness();
   lead = await signIn(h, 'supervisor', { username: 'lead.wang', displayName: '王主管' });
   other = await signIn(h, 'supervisor', { username: 'zhao.li' });
   staff = await signIn(h, 'staff', { username: 'staff.chen' });
+  newHire = await signIn(h, 'supervisor', { username: 'new.hire' });
+  // P4.3: only certified people decide; new.hire has no certificate yet.
+  for (const s of [lead, other]) await certifyFor(h.db, s.user.id, 'stockout');
 });
 afterAll(async () => h?.close());
 
@@ -97,6 +102,17 @@ describe('inbox, claims and decisions', () => {
     const refused = await lead.post(`/console/tasks/${first.taskId}/decide`, { decision: 'cancel_line', note: 'x' }).set('Accept-Language', 'en');
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('claimed by zhao.li');
+  });
+
+  test('a supervisor without the training certificate sees the form disabled and is refused', async () => {
+    const page = await newHire.agent.get(`/console/tasks/${first.taskId}`).set('Accept-Language', 'en');
+    expect(page.text).toContain('data-testid="not-certified"');
+    expect((await newHire.post(`/console/tasks/${first.taskId}/unclaim`, { force: '1', reason: 'testing' })).headers.location).toContain('msg=unclaimed');
+    const refused = await newHire.post(`/console/tasks/${first.taskId}/decide`, { decision: 'cancel_line', note: 'x' }).set('Accept-Language', 'en');
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('training certificate');
+    expect((await taskRow(first.taskId)).status).toBe('open');
+    expect((await lead.post(`/console/tasks/${first.taskId}/assign`, { to: 'zhao.li', expected: '' })).headers.location).toContain('msg=assigned');
   });
 
   test('a decision needs a note; it sends the Update, writes the audit row; a second decision is told who was first', async () => {

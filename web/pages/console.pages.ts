@@ -14,6 +14,7 @@ import { hasRole, requireRole, safeNext } from '../auth/roles';
 import { Lang, pickLang, translate } from '../i18n';
 import { renderPage } from '../render';
 import { bulkDecide, BULK_MAX, ConsoleDecision, decideFromConsole } from '../services/bulk-decisions';
+import { canDecide } from '../services/certification-gate';
 import type { TemporalGateway } from '../services/order-intake';
 import { loadOrderView } from '../services/order-view';
 import { cancelStuckOrder, listStuckOrders, retryActivityNow, stuckAfterMs, temporalUiUrl } from '../services/stuck-orders';
@@ -179,6 +180,8 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
     const spec = (TASK_KINDS as Record<string, { step: string }>)[task.kind];
     const module = TASK_KIND_MODULES[task.kind];
     const workflowId = task.workflowId ?? order.workflowId;
+    // P4.3: a supervisor without a valid certificate for this kind's module sees the form read-only.
+    const gate = hasRole(req.user, 'supervisor') && task.status === 'open' ? await canDecide(db, req.user!, task.kind) : null;
     await renderPage(req, res, 'console/task', {
       task, order, trail, progress,
       stock: [...stock.values()].map((s) => ({ sku: s.sku, name: s.name, nameZh: s.nameZh, onHand: s.onHand, reserved: s.reserved, available: s.onHand - s.reserved })),
@@ -188,6 +191,7 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
       temporalHref: `${temporalUiUrl()}/namespaces/${encodeURIComponent(temporal.client.options.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
       assignees: users.filter((u) => u.active && hasRole(u, 'supervisor')).map((u) => ({ username: u.username, displayName: u.displayName })),
       canAct: hasRole(req.user, 'supervisor'),
+      gate,
       me: req.user!.username,
       outcome: extra.outcome ?? null,
       form: extra.form ?? { decision: '', note: '' },
@@ -218,9 +222,9 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
         correction = { shippingAddress: { name: a('name'), phone: a('phone'), line1: a('line1'), ...(a('line2') ? { line2: a('line2') } : {}), city: a('city'), ...(a('province') ? { province: a('province') } : {}), postalCode: a('postalCode'), country: a('country').toUpperCase() } };
       }
     }
-    const outcome = await decideFromConsole(db, temporal, id, { decision, note, by: req.user!.username, correction });
+    const outcome = await decideFromConsole(db, temporal, id, { decision, note, by: req.user!.username, user: req.user!, correction });
     if (outcome.kind === 'ok') return res.redirect(303, `/console/tasks/${id}?msg=decided`);
-    await renderTask(req, res, id, { outcome, form }, outcome.kind === 'not_found' ? 404 : outcome.kind === 'invalid' ? 400 : 409);
+    await renderTask(req, res, id, { outcome, form }, outcome.kind === 'not_found' ? 404 : outcome.kind === 'invalid' ? 400 : outcome.kind === 'not_certified' ? 403 : 409);
   });
 
   // ---- Stuck orders ------------------------------------------------------------------------------
@@ -286,7 +290,7 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
     if (!spec.options.includes(decision)) return renderBulk(req, res, kind, sku, { error: translate(lang, 'console.needDecision'), form }, 400);
     if (!note) return renderBulk(req, res, kind, sku, { error: translate(lang, 'console.needNote'), form }, 400);
     if (ids.length === 0) return renderBulk(req, res, kind, sku, { error: translate(lang, 'console.bulk.needTasks'), form }, 400);
-    const results = await bulkDecide(db, temporal, { kind, taskIds: ids, decision, note, by: req.user!.username });
+    const results = await bulkDecide(db, temporal, { kind, taskIds: ids, decision, note, by: req.user!.username, user: req.user! });
     await renderBulk(req, res, kind, sku, { results, form });
   });
 

@@ -3,6 +3,7 @@ import type { Db } from '../../db/knex';
 import { getTask } from '../../db/tasks';
 import type { TaskDecision } from '../../workflows/order/messages';
 import { decideTask } from './order-commands';
+import type { GateUser } from './certification-gate';
 import type { TemporalGateway } from './order-intake';
 
 /**
@@ -18,13 +19,15 @@ export type ConsoleDecision =
   /** Someone (or the deadline) decided first: who, what, when. */
   | { kind: 'already_decided'; taskId: number; orderNo: string; status: string; decision: string | null; decidedBy: string | null; decidedAt: string | null; note: string | null }
   | { kind: 'claimed_by_other'; taskId: number; orderNo: string; assignee: string }
+  /** P4.3 certification gate: this person has no valid certificate for the task kind's training module. */
+  | { kind: 'not_certified'; taskId: number; orderNo: string; moduleUrl: string | null; message: string }
   | { kind: 'refused'; taskId: number; orderNo: string; message: string };
 
 export async function decideFromConsole(
   db: Db,
   temporal: TemporalGateway,
   taskId: number,
-  input: { decision: string; note: string; by: string; correction?: TaskDecision['correction']; bulk?: boolean },
+  input: { decision: string; note: string; by: string; user: GateUser; correction?: TaskDecision['correction']; bulk?: boolean },
 ): Promise<ConsoleDecision> {
   const task = await getTask(db, taskId);
   if (!task) return { kind: 'not_found', taskId, message: `no task ${taskId}` };
@@ -34,7 +37,7 @@ export async function decideFromConsole(
   };
   if (task.status !== 'open') return closed();
   if (task.assignee && task.assignee !== input.by) return { kind: 'claimed_by_other', taskId, orderNo: task.orderNo, assignee: task.assignee };
-  const r = await decideTask(db, temporal, taskId, { decision: input.decision, note: input.note, decidedBy: input.by, correction: input.correction });
+  const r = await decideTask(db, temporal, taskId, { decision: input.decision, note: input.note, decidedBy: input.by, correction: input.correction, user: input.user });
   if (r.kind === 'ok') {
     await recordAudit(db, {
       actor: input.by,
@@ -49,6 +52,7 @@ export async function decideFromConsole(
   }
   if (r.kind === 'not_found') return { kind: 'not_found', taskId, message: r.message };
   if (r.kind === 'invalid') return { kind: 'invalid', taskId, message: r.message };
+  if (r.kind === 'forbidden') return { kind: 'not_certified', taskId, orderNo: task.orderNo, moduleUrl: (r.extra?.moduleUrl as string | undefined) ?? null, message: r.message };
   if (r.error === 'already_decided') return closed();
   return { kind: 'refused', taskId, orderNo: task.orderNo, message: r.message };
 }
@@ -63,7 +67,7 @@ export const BULK_MAX = 200;
 export async function bulkDecide(
   db: Db,
   temporal: TemporalGateway,
-  input: { kind: string; taskIds: number[]; decision: string; note: string; by: string },
+  input: { kind: string; taskIds: number[]; decision: string; note: string; by: string; user: GateUser },
 ): Promise<ConsoleDecision[]> {
   const ids = [...new Set(input.taskIds)].slice(0, BULK_MAX);
   const out: ConsoleDecision[] = new Array(ids.length);
@@ -77,7 +81,7 @@ export async function bulkDecide(
           out[i] = { kind: 'invalid', taskId: ids[i], message: `task ${ids[i]} is a ${task.kind} task, not ${input.kind}` };
           continue;
         }
-        out[i] = await decideFromConsole(db, temporal, ids[i], { decision: input.decision, note: input.note, by: input.by, bulk: true });
+        out[i] = await decideFromConsole(db, temporal, ids[i], { decision: input.decision, note: input.note, by: input.by, user: input.user, bulk: true });
       }
     }),
   );
