@@ -8,6 +8,7 @@ import * as m006 from './006_users_sessions_audit';
 import * as m007 from './007_tracking_returns_notifications';
 import * as m008 from './008_console';
 import * as m009 from './009_training';
+import * as m010 from './010_order_list_index';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['007_tracking_returns_notifications', m007],
   ['008_console', m008],
   ['009_training', m009],
+  ['010_order_list_index', m010],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

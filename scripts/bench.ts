@@ -4,6 +4,7 @@
  *
  *   node dist/scripts/bench.js [--orders 500] [--concurrency 50] [--web-rows 10000] [--web-seconds 10]
  *       [--web-rate 200] [--web-connections 10] [--pragma synchronous=OFF …] [--worker-options '{"…":…}']
+ *       [--web-env NODE_ENV=production]
  *       [--skip-flow] [--skip-web] [--out bench.json] [--keep]
  *
  * Progress goes to stderr, the JSON summary to stdout (and to --out). Processes measured run on their
@@ -40,6 +41,8 @@ interface Options {
   webConnections: number;
   pragmas: string[];
   workerOptions: Record<string, unknown>;
+  /** Extra environment for the measured web process (e.g. NODE_ENV=production: EJS caches compiled views). */
+  webEnv: Record<string, string>;
   skipFlow: boolean;
   skipWeb: boolean;
   out?: string;
@@ -47,7 +50,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { orders: 500, concurrency: 50, webRows: 10_000, webSeconds: 10, webRate: 200, webConnections: 10, pragmas: [], workerOptions: {}, skipFlow: false, skipWeb: false, keep: false };
+  const o: Options = { orders: 500, concurrency: 50, webRows: 10_000, webSeconds: 10, webRate: 200, webConnections: 10, pragmas: [], workerOptions: {}, webEnv: {}, skipFlow: false, skipWeb: false, keep: false };
   const int = (name: string, v: string | undefined, min: number, max: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
@@ -70,6 +73,13 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--worker-options': o.workerOptions = JSON.parse(next() ?? '{}'); break;
+      case '--web-env': {
+        const kv = next() ?? '';
+        const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(kv);
+        if (!m) throw new Error(`--web-env wants NAME=VALUE, got "${kv}"`);
+        o.webEnv[m[1]] = m[2];
+        break;
+      }
       case '--skip-flow': o.skipFlow = true; break;
       case '--skip-web': o.skipWeb = true; break;
       case '--out': o.out = next(); break;
@@ -363,7 +373,7 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 
 /** 10,000 orders, each with one open task (the supervisor's inbox), written straight to the tables. */
-async function seedWebRows(db: Db, rows: number): Promise<void> {
+export async function seedWebRows(db: Db, rows: number): Promise<void> {
   const now = Date.now();
   const kinds = Object.keys(TASK_KINDS);
   const address = JSON.stringify({ name: '王小明', phone: '13800138000', line1: '浦东新区世纪大道 100 号', city: '上海', postalCode: '200120', country: 'CN' });
@@ -566,21 +576,24 @@ async function benchWeb(opts: Options, runDir: string, root: string, address: st
 
   const webPort = await freePort();
   const web = spawnNode(path.join(root, 'dist', 'web', 'server.js'), [], {
-    PORT: String(webPort), BOXFLOW_API_KEY: API_KEY, DATABASE_URL: `sqlite:${dbFile}`, BOXFLOW_DATA_DIR: runDir, TEMPORAL_ADDRESS: address, BOXFLOW_TASK_QUEUE: 'bench-web',
+    PORT: String(webPort), BOXFLOW_API_KEY: API_KEY, DATABASE_URL: `sqlite:${dbFile}`, BOXFLOW_DATA_DIR: runDir, TEMPORAL_ADDRESS: address, BOXFLOW_TASK_QUEUE: 'bench-web', ...opts.webEnv,
   }, path.join(runDir, 'web-pages.log'), 'listening');
   children.push(web.child);
   const barePort = await freePort();
   const bare = spawnNode(__filename, ['--role', 'bare-web'], { PORT: String(barePort) }, path.join(runDir, 'bare-web.log'), 'listening');
   children.push(bare.child);
   await Promise.all([web.ready, bare.ready]);
+  const cookie = await signInForBench(`http://127.0.0.1:${webPort}`, dbFile, settings);
 
-  const load = { connections: opts.webConnections, overallRate: opts.webRate, durationSeconds: opts.webSeconds };
+  const load = { connections: opts.webConnections, overallRate: opts.webRate, durationSeconds: opts.webSeconds, webEnv: opts.webEnv };
   const measure = async (name: string, url: string, pid: number | undefined) => {
     // A short warm-up so that the first request's compile and cache filling are not measured.
-    await autocannon({ url, connections: 2, amount: 50, headers: { authorization: `Bearer ${API_KEY}` } });
+    const headers = { authorization: `Bearer ${API_KEY}`, cookie };
+    await autocannon({ url, connections: 2, amount: 50, headers });
     log(`web: ${name} for ${opts.webSeconds} s at ${opts.webRate} req/s over ${opts.webConnections} connections`);
     const rss = rssSampler({ process: () => pid });
-    const r = await autocannon({ url, connections: opts.webConnections, overallRate: opts.webRate, duration: opts.webSeconds, headers: { authorization: `Bearer ${API_KEY}` } });
+    const r = await autocannon({ url, connections: opts.webConnections, overallRate: opts.webRate, duration: opts.webSeconds, headers });
+    if (r.non2xx) log(`web: ${name} answered ${r.non2xx} non-2xx responses: its figures are not comparable`);
     return {
       p50Ms: r.latency.p50, p99Ms: r.latency.p99, maxMs: r.latency.max, requestsPerSecond: round(r.requests.average), requests: r.requests.total,
       non2xx: r.non2xx, errors: r.errors + r.timeouts, peakRssMb: rss.stop().process,
@@ -588,7 +601,8 @@ async function benchWeb(opts: Options, runDir: string, root: string, address: st
   };
   const bareResult = await measure('bare express GET /bare', `http://127.0.0.1:${barePort}/bare`, bare.child.pid);
   const endpoints: Record<string, Awaited<ReturnType<typeof measure>> & { ratioP50?: number; ratioP99?: number }> = {};
-  for (const p of ['/api/orders', '/orders', '/api/tasks?status=open']) {
+  // The supervisor's inbox: the console page (open tasks, soonest deadline first) and its API.
+  for (const p of ['/api/orders', '/orders', '/api/tasks?status=open', '/console']) {
     const r = await measure(p, `http://127.0.0.1:${webPort}${p}`, web.child.pid);
     endpoints[p] = { ...r, ratioP50: round(bareResult.p50Ms / Math.max(r.p50Ms, 0.001), 3), ratioP99: round(bareResult.p99Ms / Math.max(r.p99Ms, 0.001), 3) };
   }
@@ -600,8 +614,31 @@ async function benchWeb(opts: Options, runDir: string, root: string, address: st
     bare: bareResult,
     endpoints,
     ratioMeaning: 'bare express latency / endpoint latency: 1 = as fast as an express route that does nothing',
-    notYetMeasured: 'the supervisor console inbox page (web sign-in and console are being built); it joins the bench when it exists',
+    pages: '/orders and /console are measured signed in (a supervisor session cookie), as a person sees them',
   };
+}
+
+/** A supervisor in the bench's web database, signed in through the real /login form: its session cookie. */
+async function signInForBench(base: string, dbFile: string, settings: Settings): Promise<string> {
+  const { createUser } = await import('../db/users');
+  const { generatePassword, hashPassword } = await import('../web/auth/passwords');
+  const db = createDb({ ...settings, databaseUrl: `sqlite:${dbFile}` });
+  const password = generatePassword();
+  await createUser(db, { username: 'bench-supervisor', role: 'supervisor', passwordHash: await hashPassword(password) });
+  await db.destroy();
+  const cookieOf = (res: Response) => (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('bf_session=')) ?? '';
+  const form = await fetch(`${base}/login`);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!csrf) throw new Error('no CSRF token on /login');
+  const login = await fetch(`${base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieOf(form) },
+    body: new URLSearchParams({ _csrf: csrf, username: 'bench-supervisor', password, next: '/orders' }).toString(),
+  });
+  const cookie = cookieOf(login);
+  if (login.status !== 303 || !cookie) throw new Error(`bench sign-in failed: ${login.status}`);
+  return cookie;
 }
 
 if (require.main === module) {
