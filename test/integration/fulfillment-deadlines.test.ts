@@ -3,7 +3,7 @@
  * becomes 0.36 s, a 4 h stockout task 2.9 s, the 24 h retail SLA 17 s (at risk at 13 s).
  */
 import { getStock } from '../../db/inventory';
-import { createHarness, Harness, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail, waitFor } from '../support/harness';
+import { createHarness, Harness, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -22,6 +22,7 @@ test('no payment before the deadline: the order is cancelled and its stock relea
   const cancel = (await h.db('order_events').where({ order_no: order.orderNo, type: 'cancellation' }).first()).detail;
   expect(cancel).toMatch(/payment not confirmed before the deadline/);
   // A webhook after the order closed is refused, not lost silently.
+  await workflowHandle(h, order.orderNo).result();
   expect((await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'succeeded' })).status).toBe(409);
 });
 
