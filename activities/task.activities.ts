@@ -1,19 +1,9 @@
 import { appendEvent } from '../db/events';
-import { cancelOpenTasks, openTask, resolveTask, TaskStatus } from '../db/tasks';
+import { cancelOpenTasks, NewTask, openTask, resolveTask, TaskStatus } from '../db/tasks';
 import type { ActivityDeps } from './deps';
 
-export interface OpenTaskInput {
-  orderNo: string;
-  kind: string;
-  options: readonly string[];
-  defaultOption: string;
-  deadline: string;
-  context: Record<string, unknown>;
-  priority: number;
-  workflowKey: string;
-  /** The workflow that waits for this task (the order's, or a shipment's tracking); decisions go there. */
-  workflowId?: string;
-}
+/** A task as the workflow opens it: the row's fields plus the workflow's own key for the wait. */
+export type OpenTaskInput = NewTask;
 
 export function createTaskActivities({ db }: ActivityDeps) {
   return {
