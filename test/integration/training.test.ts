@@ -158,7 +158,7 @@ describe('a run of a module', () => {
     run = await h.db('training_runs').where({ id: runId }).first();
     expect(run.quiz_passed).toBeTruthy();
     expect(Number(run.quiz_score)).toBe(1);
-    expect(await h.db('training_quiz_attempts').where({ run_id: runId }).count({ n: '*' })).toEqual([{ n: 2 }]);
+    expect(Number((await h.db('training_quiz_attempts').where({ run_id: runId }).count({ n: '*' }))[0].n)).toBe(2);
     // Passed: no further attempts.
     expect((await staff.post(`/training/runs/${runId}/quiz`, wrong)).status).toBe(409);
 
