@@ -140,8 +140,13 @@ export function findProjectRoot(startDir: string = __dirname): string {
   }
 }
 
-/** `<project root>/training/modules` (the YAML files are not copied into dist/). */
+/**
+ * `<project root>/training/modules` (the YAML files are not copied into dist/), or
+ * BOXFLOW_TRAINING_DIR when set (a deployment's own content; the start-up test's broken copy).
+ */
 export function trainingModulesDir(): string {
+  const override = process.env.BOXFLOW_TRAINING_DIR;
+  if (override) return path.resolve(override);
   return path.join(findProjectRoot(__dirname), 'training', 'modules');
 }
 
