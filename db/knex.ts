@@ -1,18 +1,67 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
+import { types as pgTypes } from 'pg';
 import type { Settings } from '../config/settings';
 import { migrationSource } from '../migrations';
 
 export type Db = Knex;
 
+// PostgreSQL type OIDs whose driver default differs from what SQLite gives back.
+const PG_INT8 = 20; // count(*), sum(integer): the driver returns a string
+const PG_NUMERIC = 1700; // decimal columns, sum(decimal): a string
+const PG_DATE = 1082; // a Date at local midnight
+const PG_TIMESTAMP = 1114; // a Date
+const PG_TIMESTAMPTZ = 1184; // a Date
+
+/**
+ * Values read from PostgreSQL take the JavaScript types SQLite gives for the same columns, so that
+ * every module and test sees one shape: counts and decimals as numbers (counts here stay far below
+ * 2^53; money is rounded to cents by its readers, as with SQLite's REAL), timestamps as the ISO-8601
+ * UTC text `dbTime()` writes, dates as 'YYYY-MM-DD' text. Booleans stay booleans (read them with
+ * Boolean(), SQLite gives 0/1). Set per connection, not on the global pg.types.
+ */
+export function pgTypeParser(oid: number, format?: string): (value: string) => unknown {
+  if (format === 'binary') return pgTypes.getTypeParser(oid, 'binary');
+  switch (oid) {
+    case PG_INT8:
+    case PG_NUMERIC:
+      return (v) => Number(v);
+    case PG_DATE:
+      return (v) => v;
+    case PG_TIMESTAMP: {
+      // timestamp without time zone: read as UTC (we only ever write UTC)
+      const base = pgTypes.getTypeParser(PG_TIMESTAMP, 'text') as (v: string) => Date;
+      return (v) => toIsoText(base(`${v}+00`));
+    }
+    case PG_TIMESTAMPTZ: {
+      const base = pgTypes.getTypeParser(PG_TIMESTAMPTZ, 'text') as (v: string) => Date;
+      return (v) => toIsoText(base(v));
+    }
+    default:
+      return pgTypes.getTypeParser(oid, 'text');
+  }
+}
+
+function toIsoText(d: Date | string | number): string | number {
+  // 'infinity' timestamps come back as ±Infinity numbers; keep them as they are.
+  return d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : (d as string | number);
+}
+
 /**
  * SQLite file under the data directory by default; DATABASE_URL=postgres://… for more than one
- * machine. Queries stay on the query builder so that both run the same code.
+ * machine (several worker and web processes on one database). Queries stay on the query builder so
+ * that both run the same code; the few dialect differences are guarded with isSqlite().
  */
 export function createDb(settings: Pick<Settings, 'dataDir' | 'databaseUrl'>): Db {
   if (settings.databaseUrl && /^postgres(ql)?:/.test(settings.databaseUrl)) {
-    return knexFactory({ client: 'pg', connection: settings.databaseUrl, pool: { min: 0, max: 10 } });
+    return knexFactory({
+      client: 'pg',
+      connection: { connectionString: settings.databaseUrl, types: { getTypeParser: pgTypeParser } } as Knex.PgConnectionConfig,
+      // Per process (each worker and web process has its own pool): size max_connections for
+      // 10 × the number of processes (docs/operations.md).
+      pool: { min: 0, max: 10 },
+    });
   }
   const filename = settings.databaseUrl?.startsWith('sqlite:')
     ? settings.databaseUrl.slice('sqlite:'.length)

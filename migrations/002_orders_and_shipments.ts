@@ -49,7 +49,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('protection', 30);
     t.string('packaging_reason', 500);
     t.integer('weight_grams').notNullable();
-    t.integer('volume_cm3').notNullable();
+    // mm³ / 1000: fractions of a cm³ (SQLite stores them in any column, PostgreSQL needs a decimal).
+    t.decimal('volume_cm3', 14, 3).notNullable();
     t.text('items_json').notNullable();
     t.text('labels_json');
     t.timestamp('planned_ship_at', { useTz: true });
@@ -67,8 +68,10 @@ export async function up(knex: Knex): Promise<void> {
     t.string('type', 40).notNullable();
     t.string('detail', 1000).notNullable();
     t.text('data_json');
-    // Activities may run twice (retries); the key makes writing the same event twice a no-op.
-    t.string('dedupe_key', 200).notNullable().unique();
+    // Activities may run twice (retries); the key makes writing the same event twice a no-op. Keys
+    // carry the order no, run id and step (a task's carries the task's key too, ~250 characters);
+    // PostgreSQL enforces the length, SQLite does not.
+    t.string('dedupe_key', 400).notNullable().unique();
     t.index(['order_no', 'at']);
   });
   // Stands in for the carriers' own systems in sandbox mode: their ledger of bookings by idempotency key.

@@ -17,7 +17,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('decided_by', 100);
     t.timestamp('decided_at', { useTz: true });
     t.string('note', 2000);
-    t.string('workflow_key', 100).notNullable().unique(); // the workflow's own id for the wait; makes opening idempotent
+    // The workflow's own id for the wait; makes opening idempotent. Order no + run id twice + step:
+    // up to ~240 characters (PostgreSQL enforces the length, SQLite does not).
+    t.string('workflow_key', 300).notNullable().unique();
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.index(['status', 'kind', 'deadline']);
     t.index(['order_no']);
