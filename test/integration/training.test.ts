@@ -329,6 +329,13 @@ describe('both languages render every module', () => {
       }
       const other = lang === 'zh' ? 'en' : 'zh';
       expect(page.text).not.toContain(escapeHtml(localize(m.items[0].text, other)));
+      // Every message key has a text in this language (a missing one would show as "training.xyz").
+      for (const html of [page.text, run.text]) expect(html).not.toMatch(/training\.[a-zA-Z]/);
+    }
+    for (const path of ['/training', '/training/team', '/training/team?status=certified']) {
+      const res = await reader.agent.get(path).set('Cookie', `lang=${lang}`);
+      expect(res.status).toBe(200);
+      expect(res.text).not.toMatch(/training\.[a-zA-Z]/);
     }
   });
 });
