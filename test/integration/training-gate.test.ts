@@ -86,3 +86,30 @@ it('API-key callers are machines: decideTask without a user is not gated', async
   const res = await h.api().post(`/api/tasks/${task.id}/decision`).send({ decision: 'cancel_line', decidedBy: 'erp' });
   expect(res.status).toBe(200);
 });
+
+it('in the supervisor console: read-only with a link to the module until certified, then the decision goes through', async () => {
+  expect((await h.api().put('/api/inventory/BB-MOLLY-SPACE').send({ onHand: 0 })).status).toBe(200);
+  const order = sampleOrder();
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const task = await openTaskOf(h, order.orderNo, 'stockout');
+  const sup = await signIn(h, 'supervisor');
+
+  const page = await sup.agent.get(`/console/tasks/${task.id}`);
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('data-testid="not-certified"');
+  expect(page.text).toContain('href="/training/modules/supervisor-stuck-tasks"');
+  expect(page.text).toMatch(/<fieldset disabled>/);
+  const refused = await sup.post(`/console/tasks/${task.id}/decide`, { decision: 'cancel_line', note: 'no restock planned' });
+  expect(refused.status).toBe(403);
+  expect((await h.db('tasks').where({ id: task.id }).first()).status).toBe('open');
+
+  const runId = await completeModule(sup, 'supervisor-stuck-tasks');
+  const lead = await signIn(h, 'supervisor');
+  expect((await lead.post(`/training/runs/${runId}/sign-off`)).status).toBe(303);
+
+  const after = await sup.agent.get(`/console/tasks/${task.id}`);
+  expect(after.text).not.toContain('data-testid="not-certified"');
+  const ok = await sup.post(`/console/tasks/${task.id}/decide`, { decision: 'cancel_line', note: 'no restock planned' });
+  expect(ok.status).toBe(303);
+  await waitFor('the task to be decided', async () => (await h.db('tasks').where({ id: task.id }).first()).status === 'decided');
+});
