@@ -51,7 +51,8 @@ function helpers(req: Request) {
   const now = Date.now();
   return {
     now,
-    when: (iso: string | null) => (iso ? iso.replace('T', ' ').slice(0, 19) : '—'),
+    // Shop time (UTC+8), as the rest of the staff pages: the people deciding work in China.
+    when: (iso: string | null) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 16) : '—'),
     age: (iso: string) => humanDuration(now - Date.parse(iso), lang),
     timeLeft: (iso: string) => {
       const ms = Date.parse(iso) - now;
@@ -128,7 +129,10 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
 
   // ---- Claim, release, assign (supervisor) -----------------------------------------------------
   const back = (req: Request, id: number) => safeNext(req.body?.next, `/console/tasks/${id}`);
-  const withMsg = (url: string, msg: string) => `${url}${url.includes('?') ? '&' : '?'}msg=${msg}`;
+  const withMsg = (url: string, msg: string) => {
+    const clean = url.replace(/([?&])msg=[^&]*(&|$)/, (_, lead: string, tail: string) => (tail ? lead : '')).replace(/[?&]$/, '');
+    return `${clean}${clean.includes('?') ? '&' : '?'}msg=${msg}`;
+  };
 
   r.post('/console/tasks/:id/claim', requireRole('supervisor'), async (req, res) => {
     const id = idParam(req.params.id);
