@@ -210,6 +210,8 @@ describe('a run of a module', () => {
 
     const matrix = await supervisor.agent.get('/training/team');
     expect(cellStatus(matrix.text, staff.user.username, MODULE)).toBe('certified');
+    // The cell opens the run with its notes and photos.
+    expect(matrix.text).toContain(`<a class="cell-link" href="/training/runs/${runId}">`);
     const csv = await supervisor.agent.get(`/training/team.csv?module=${MODULE}`);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toMatch(/text\/csv/);

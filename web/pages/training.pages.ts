@@ -466,6 +466,8 @@ export function trainingPages(db: Db, opts: TrainingPagesOptions): Router {
             certifiedAt: dateOnly(p.certificate?.signedOffAt),
             expiresAt: dateOnly(p.certificate?.expiresAt),
             certifiedVersion: p.certificate ? certifiedVersion(p.certificate) : null,
+            // The run a supervisor would open from this cell: the one in progress, else the certificate's.
+            runId: (p.open ?? p.certificate)?.id ?? null,
           }));
         return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, cells };
       })
