@@ -91,6 +91,16 @@ export function moduleStatus(runs: readonly RunFacts[], currentVersion: number, 
   return 'not_started';
 }
 
+/**
+ * Does the person hold a certificate that permits the work at `now` (certification gate)? Judged on
+ * the certificate alone: a recertification run waiting for sign-off does not take a valid
+ * certificate away.
+ */
+export function holdsValidCertificate(runs: readonly RunFacts[], currentVersion: number, now: Date): boolean {
+  const state = certificateState(latestCertificate(runs), currentVersion, now);
+  return state === 'valid' || state === 'expiring';
+}
+
 /** Statuses under which the person holds a certificate that permits the work (certification gate). */
 export function isCertifiedStatus(status: TrainingStatus): boolean {
   return status === 'certified' || status === 'expiring';

@@ -5,6 +5,7 @@ import {
   dueState,
   earliestDue,
   expiryFor,
+  holdsValidCertificate,
   isCertifiedStatus,
   itemDone,
   missingEvidence,
@@ -69,6 +70,14 @@ describe('moduleStatus (P4.3)', () => {
     expect(isCertifiedStatus('certified')).toBe(true);
     expect(isCertifiedStatus('expiring')).toBe(true);
     for (const s of ['not_started', 'in_progress', 'awaiting_sign_off', 'expired', 'needs_reacknowledge'] as const) expect(isCertifiedStatus(s)).toBe(false);
+  });
+  it('a valid certificate keeps permitting the work while a recertification waits for sign-off', () => {
+    const submitted: RunFacts = { id: 2, moduleVersion: 1, status: 'submitted', startedAt: iso(300), submittedAt: iso(300) };
+    expect(moduleStatus([cert(), submitted], 1, at(340))).toBe('awaiting_sign_off');
+    expect(holdsValidCertificate([cert(), submitted], 1, at(340))).toBe(true);
+    expect(holdsValidCertificate([cert(), submitted], 1, at(366))).toBe(false);
+    expect(holdsValidCertificate([cert()], 2, at(10))).toBe(false);
+    expect(holdsValidCertificate([submitted], 1, at(300))).toBe(false);
   });
   it('certificateState is none without a certificate', () => {
     expect(certificateState(undefined, 1, at(0))).toBe('none');

@@ -9,7 +9,7 @@
  */
 import type { Db } from '../../db/knex';
 import { listRuns } from '../../db/training';
-import { isCertifiedStatus, moduleStatus, TrainingStatus } from '../../domain/training';
+import { holdsValidCertificate, moduleStatus, TrainingStatus } from '../../domain/training';
 import { findTrainingModule, TASK_KIND_MODULES } from '../../training/content';
 import { clockNow } from './clock';
 
@@ -56,8 +56,9 @@ export async function canDecide(db: Db, user: GateUser, taskKind: string, opts: 
   const module = moduleId ? findTrainingModule(moduleId) : undefined;
   if (!moduleId || !module) return { allowed: true, moduleId, moduleUrl, reason: 'no_module_needed', status: null };
   const runs = await listRuns(db, { userIds: [user.id], moduleId });
-  const status = moduleStatus(runs, module.version, opts.now ?? clockNow());
-  const allowed = isCertifiedStatus(status);
+  const now = opts.now ?? clockNow();
+  const status = moduleStatus(runs, module.version, now);
+  const allowed = holdsValidCertificate(runs, module.version, now);
   return { allowed, moduleId, moduleUrl, reason: allowed ? 'certified' : 'not_certified', status };
 }
 
