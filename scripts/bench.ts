@@ -4,7 +4,7 @@
  *
  *   node dist/scripts/bench.js [--orders 500] [--concurrency 50] [--web-rows 10000] [--web-seconds 10]
  *       [--web-rate 200] [--web-connections 10] [--pragma synchronous=OFF …] [--worker-options '{"…":…}']
- *       [--web-env NODE_ENV=production]
+ *       [--web-env NODE_ENV=production] [--app-synchronous NORMAL] [--drop-index orders_created_at_idx]
  *       [--skip-flow] [--skip-web] [--out bench.json] [--keep]
  *
  * Progress goes to stderr, the JSON summary to stdout (and to --out). Processes measured run on their
@@ -41,6 +41,10 @@ interface Options {
   webConnections: number;
   pragmas: string[];
   workerOptions: Record<string, unknown>;
+  /** PRAGMA synchronous for the worker's app database connection (default: SQLite's, FULL). */
+  appSynchronous?: string;
+  /** Indexes dropped from the web database before measuring (to show what an index is worth). */
+  dropIndexes: string[];
   /** Extra environment for the measured web process (e.g. NODE_ENV=production: EJS caches compiled views). */
   webEnv: Record<string, string>;
   skipFlow: boolean;
@@ -50,7 +54,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { orders: 500, concurrency: 50, webRows: 10_000, webSeconds: 10, webRate: 200, webConnections: 10, pragmas: [], workerOptions: {}, webEnv: {}, skipFlow: false, skipWeb: false, keep: false };
+  const o: Options = { orders: 500, concurrency: 50, webRows: 10_000, webSeconds: 10, webRate: 200, webConnections: 10, pragmas: [], workerOptions: {}, webEnv: {}, dropIndexes: [], skipFlow: false, skipWeb: false, keep: false };
   const int = (name: string, v: string | undefined, min: number, max: number) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${v}"`);
@@ -73,6 +77,18 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--worker-options': o.workerOptions = JSON.parse(next() ?? '{}'); break;
+      case '--app-synchronous': {
+        const v = next() ?? '';
+        if (!['OFF', 'NORMAL', 'FULL'].includes(v)) throw new Error('--app-synchronous wants OFF, NORMAL or FULL');
+        o.appSynchronous = v;
+        break;
+      }
+      case '--drop-index': {
+        const name = next() ?? '';
+        if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`--drop-index wants an index name, got "${name}"`);
+        o.dropIndexes.push(name);
+        break;
+      }
       case '--web-env': {
         const kv = next() ?? '';
         const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(kv);
@@ -197,6 +213,8 @@ async function runWorkerRole(): Promise<void> {
   if (kind === 'boxflow') {
     const { createFulfillmentWorker } = await import('../worker/create-worker');
     db = createDb(settings);
+    // The pool holds one connection (SQLite), so a PRAGMA set here stays for the whole run.
+    if (process.env.BENCH_APP_SYNCHRONOUS) await db.raw(`PRAGMA synchronous = ${process.env.BENCH_APP_SYNCHRONOUS}`);
     ({ worker, connection } = await createFulfillmentWorker({ settings, db, address, workflowBundlePath: bundle, overrides }));
   } else {
     const native = await NativeConnection.connect({ address });
@@ -430,7 +448,7 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {
     when: new Date().toISOString(),
     machine,
-    settings: { orders: opts.orders, concurrency: opts.concurrency, devServerPragmas: ['journal_mode=WAL', ...opts.pragmas], workerOptions: opts.workerOptions },
+    settings: { orders: opts.orders, concurrency: opts.concurrency, devServerPragmas: ['journal_mode=WAL', ...opts.pragmas], workerOptions: opts.workerOptions, appDbSynchronousInWorker: opts.appSynchronous ?? 'default (FULL)' },
   };
 
   log(`starting the Temporal dev server (pragmas: ${['journal_mode=WAL', ...opts.pragmas].join(', ')})`);
@@ -458,7 +476,7 @@ async function main(): Promise<void> {
       await db.destroy();
 
       const workerEnv = (kind: string, taskQueue: string, bundle: string) => ({
-        BENCH_KIND: kind, BENCH_BUNDLE: bundle, BENCH_WORKER_OPTIONS: JSON.stringify(opts.workerOptions),
+        BENCH_KIND: kind, BENCH_BUNDLE: bundle, BENCH_WORKER_OPTIONS: JSON.stringify(opts.workerOptions), BENCH_APP_SYNCHRONOUS: opts.appSynchronous ?? '',
         TEMPORAL_ADDRESS: server.address, BOXFLOW_TASK_QUEUE: taskQueue, DATABASE_URL: `sqlite:${dbFile}`, BOXFLOW_DATA_DIR: runDir, BOXFLOW_SANDBOX: '1',
       });
 
@@ -572,6 +590,7 @@ async function benchWeb(opts: Options, runDir: string, root: string, address: st
   await seedDemoCatalog(db);
   log(`web: writing ${opts.webRows} orders, each with an open task`);
   await seedWebRows(db, opts.webRows);
+  for (const name of opts.dropIndexes) await db.raw(`DROP INDEX IF EXISTS ${name}`);
   await db.destroy();
 
   const webPort = await freePort();
@@ -585,7 +604,7 @@ async function benchWeb(opts: Options, runDir: string, root: string, address: st
   await Promise.all([web.ready, bare.ready]);
   const cookie = await signInForBench(`http://127.0.0.1:${webPort}`, dbFile, settings);
 
-  const load = { connections: opts.webConnections, overallRate: opts.webRate, durationSeconds: opts.webSeconds, webEnv: opts.webEnv };
+  const load = { connections: opts.webConnections, overallRate: opts.webRate, durationSeconds: opts.webSeconds, webEnv: opts.webEnv, droppedIndexes: opts.dropIndexes };
   const measure = async (name: string, url: string, pid: number | undefined) => {
     // A short warm-up so that the first request's compile and cache filling are not measured.
     const headers = { authorization: `Bearer ${API_KEY}`, cookie };
