@@ -197,8 +197,9 @@ export async function taskAuditTrail(db: Db, taskId: number) {
 export async function openTasksForBulk(db: Db, kind: string, opts: { sku?: string; limit: number }) {
   const q = db('tasks as t').join('orders as o', 'o.order_no', 't.order_no').where({ 't.status': 'open', 't.kind': kind });
   // The stockout context is {shortages: [{sku, …}]}; a LIKE on the JSON text works on SQLite and
-  // PostgreSQL alike, and the rows are checked again in code below.
-  if (opts.sku) q.where('t.context_json', 'like', `%"sku":"${opts.sku.replace(/[%_"\\]/g, '')}"%`);
+  // PostgreSQL alike. `_` in a SKU is a LIKE wildcard: it can only over-match, and the rows are
+  // checked exactly in code below.
+  if (opts.sku) q.where('t.context_json', 'like', `%"sku":"${opts.sku.replace(/["\\%]/g, '')}"%`);
   const rows = await q.select('t.id', 't.order_no', 't.kind', 't.options_json', 't.default_option', 't.deadline', 't.created_at', 't.assignee', 't.context_json', 'o.type as order_type').orderBy([{ column: 't.created_at' }, { column: 't.id' }]).limit(opts.limit);
   return rows
     .map((r: Record<string, any>) => ({

@@ -352,6 +352,7 @@ const MESSAGES = {
   'console.stuck.reason.no_progress': { zh: '长时间无进展', en: 'No progress for too long' },
   'console.stuck.reason.workflow_closed': { zh: '流程已结束但订单未完成', en: 'The workflow ended but the order did not' },
   'console.stuck.reason.workflow_missing': { zh: '找不到流程', en: 'No workflow found' },
+  'console.stuck.reason.temporal_error': { zh: '无法从 Temporal 读取流程状态', en: 'Temporal did not answer for this workflow' },
   'console.bulk.title': { zh: '批量决策', en: 'Decide many tasks at once' },
   'console.bulk.explain': { zh: '选择一种任务类型(缺货任务可按 SKU 筛选,如补货后统一处理),勾选任务,一次做出同一决策(最多 {max} 项)。每项单独执行并显示结果。', en: 'Pick a kind (stockouts can be narrowed to a SKU, e.g. after a restock), tick the tasks and make one decision for all (at most {max}). Each is decided on its own and its outcome shown.' },
   'console.bulk.sku': { zh: 'SKU(缺货)', en: 'SKU (stockout)' },

@@ -40,10 +40,12 @@ const idParam = (raw: string): number | undefined => (/^\d{1,12}$/.test(raw) ? N
 export function humanDuration(ms: number, lang: Lang): string {
   const abs = Math.abs(ms);
   const m = Math.floor(abs / 60_000);
-  const parts = m >= 24 * 60 ? [`${Math.floor(m / 1440)} ${lang === 'zh' ? '天' : 'd'}`, `${Math.floor((m % 1440) / 60)} ${lang === 'zh' ? '小时' : 'h'}`]
-    : m >= 60 ? [`${Math.floor(m / 60)} ${lang === 'zh' ? '小时' : 'h'}`, `${m % 60} ${lang === 'zh' ? '分' : 'min'}`]
-      : m >= 1 ? [`${m} ${lang === 'zh' ? '分钟' : 'min'}`] : [`${Math.floor(abs / 1000)} ${lang === 'zh' ? '秒' : 's'}`];
-  return parts.join(lang === 'zh' ? '' : ' ');
+  const zh = lang === 'zh';
+  const u = (n: number, en: string, cn: string) => (zh ? `${n}${cn}` : `${n} ${en}`);
+  const parts = m >= 24 * 60 ? [u(Math.floor(m / 1440), 'd', '天'), u(Math.floor((m % 1440) / 60), 'h', '小时')]
+    : m >= 60 ? [u(Math.floor(m / 60), 'h', '小时'), u(m % 60, 'min', '分')]
+      : m >= 1 ? [u(m, 'min', '分钟')] : [u(Math.floor(abs / 1000), 's', '秒')];
+  return parts.join(zh ? '' : ' ');
 }
 
 function helpers(req: Request) {

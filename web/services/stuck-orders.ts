@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
@@ -51,7 +52,9 @@ export interface StuckOrder {
   status: string;
   updatedAt: string;
   quietMs: number;
-  reason: 'activity_retrying' | 'no_progress' | 'workflow_closed' | 'workflow_missing';
+  reason: 'activity_retrying' | 'no_progress' | 'workflow_closed' | 'workflow_missing' | 'temporal_error';
+  /** Why describe() failed, when it did for another reason than a missing workflow. */
+  error?: string;
   workflowId: string;
   workflowStatus: string | null;
   searchAttributes: Record<string, string>;
@@ -107,7 +110,11 @@ export async function listStuckOrders(db: Db, temporal: TemporalGateway, opts: {
     let d;
     try {
       d = await temporal.client.workflow.getHandle(workflowId).describe();
-    } catch {
+    } catch (err) {
+      // Temporal unreachable is not "no workflow": say which, so nobody cancels a healthy order.
+      if (!(err instanceof WorkflowNotFoundError)) {
+        return quietMs >= threshold ? { ...base, reason: 'temporal_error', error: (err as Error).message?.slice(0, 300) ?? String(err), workflowStatus: null, searchAttributes: {}, pendingActivities: [] } : null;
+      }
       return quietMs >= threshold ? { ...base, reason: 'workflow_missing', workflowStatus: null, searchAttributes: {}, pendingActivities: [] } : null;
     }
     const pendingActivities: PendingActivityView[] = (d.raw.pendingActivities ?? []).map((a) => ({
