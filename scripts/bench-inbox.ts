@@ -61,13 +61,12 @@ export async function fill(db: Db, n: number): Promise<void> {
   await db.batchInsert('tasks', tasks, 500);
   await db.batchInsert('shipments', shipments, 500);
   // Some decided history, as a live inbox has: it must not slow the open-task queries.
-  await db('tasks').insert(
-    Array.from({ length: 2000 }, (_, i) => ({ ...tasks[i], status: 'decided', decision: (tasks[i].default_option as string), decided_by: 'bench.lead', decided_at: dbTime(), workflow_key: `bench-done:${i}` })),
-  ).catch(async () => {
-    for (let i = 0; i < 2000; i += 200) {
-      await db('tasks').insert(Array.from({ length: 200 }, (_, j) => ({ ...tasks[i + j], status: 'decided', decision: tasks[i + j].default_option, decided_by: 'bench.lead', decided_at: dbTime(), workflow_key: `bench-done:${i + j}` })));
-    }
-  });
+  const decided = Math.min(2000, n);
+  for (let i = 0; i < decided; i += 200) {
+    await db('tasks').insert(
+      tasks.slice(i, Math.min(i + 200, decided)).map((t, j) => ({ ...t, status: 'decided', decision: t.default_option, decided_by: 'bench.lead', decided_at: dbTime(), workflow_key: `bench-done:${i + j}` })),
+    );
+  }
 }
 
 /** The child: the real app (all pages, CSP, sessions, CSRF) on a free port, no Temporal needed for the inbox. */
