@@ -48,6 +48,25 @@ function toIsoText(d: Date | string | number): string | number {
   return d instanceof Date && !Number.isNaN(d.getTime()) ? d.toISOString() : (d as string | number);
 }
 
+// knex's PostgreSQL dialect (a class; knex's typings do not declare its module).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PgDialect: typeof Knex.Client = require('knex/lib/dialects/postgres');
+
+/**
+ * PostgreSQL refuses a NUL character in text ("invalid byte sequence"), SQLite stores it. A value
+ * with one (a hostile path such as /api/orders/%00) would fail the whole query with a 500 on
+ * PostgreSQL where SQLite finds no row (404). Bound strings get U+FFFD in its place: lookups find
+ * nothing, as on SQLite; writes of control characters are refused by validation before this.
+ */
+class BoxflowPgClient extends PgDialect {
+  override prepBindings(bindings: unknown): unknown {
+    const prepared = super.prepBindings(bindings);
+    return Array.isArray(prepared)
+      ? prepared.map((v) => (typeof v === 'string' && v.includes('\u0000') ? v.replace(/\u0000/g, '\ufffd') : v))
+      : prepared;
+  }
+}
+
 /**
  * SQLite file under the data directory by default; DATABASE_URL=postgres://… for more than one
  * machine (several worker and web processes on one database). Queries stay on the query builder so
@@ -56,7 +75,7 @@ function toIsoText(d: Date | string | number): string | number {
 export function createDb(settings: Pick<Settings, 'dataDir' | 'databaseUrl'>): Db {
   if (settings.databaseUrl && /^postgres(ql)?:/.test(settings.databaseUrl)) {
     return knexFactory({
-      client: 'pg',
+      client: BoxflowPgClient,
       connection: { connectionString: settings.databaseUrl, types: { getTypeParser: pgTypeParser } } as Knex.PgConnectionConfig,
       // Per process (each worker and web process has its own pool): size max_connections for
       // 10 × the number of processes (docs/operations.md).

@@ -15,6 +15,7 @@
  */
 import crypto from 'node:crypto';
 import type { Express } from 'express';
+import { isSqlite } from '../../db/knex';
 import { createHarness, Harness, sampleOrder, signIn, SignedIn } from '../support/harness';
 
 let h: Harness;
@@ -33,13 +34,16 @@ afterEach(() => {
 const NOT_FINGERPRINTED = new Set(['sessions', 'audit_log', 'knex_migrations', 'knex_migrations_lock']);
 
 async function fingerprint(): Promise<string> {
-  const tables: string[] = (await h.db.raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)).map((r: { name: string }) => r.name);
+  const tables: string[] = isSqlite(h.db)
+    ? (await h.db.raw(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)).map((r: { name: string }) => r.name)
+    : await h.db('information_schema.tables').where({ table_schema: 'public', table_type: 'BASE TABLE' }).orderBy('table_name').pluck('table_name');
   const hash = crypto.createHash('sha256');
   for (const t of tables) {
     if (NOT_FINGERPRINTED.has(t)) continue;
     const rows = await h.db(t).select('*');
     // users.last_login_at and similar are not written by a refused request either: hash everything.
-    hash.update(`${t}:${rows.length}:${JSON.stringify(rows)}`);
+    // Sorted: PostgreSQL returns rows in no fixed order (an update moves a row).
+    hash.update(`${t}:${rows.length}:${JSON.stringify(rows.map((r) => JSON.stringify(r)).sort())}`);
   }
   return hash.digest('hex');
 }
@@ -55,8 +59,9 @@ beforeAll(async () => {
     order_no: orderNo, kind: 'stockout', status: 'open', options_json: JSON.stringify(['wait_for_restock', 'ship_available_now', 'cancel_line']),
     default_option: 'wait_for_restock', deadline: new Date(Date.now() + 3_600_000).toISOString(), context_json: '{}', priority: 50,
     workflow_key: `hostile:${orderNo}`, created_at: new Date().toISOString(),
-  });
-  taskId = Number(id);
+  }).returning('id');
+  // SQLite answers [{id}] to returning, PostgreSQL too; an older driver answers [id].
+  taskId = Number(typeof id === 'object' ? id.id : id);
   admin = await signIn(h, 'admin');
 });
 afterAll(async () => {

@@ -8,6 +8,7 @@
  * Runs on SQLite by default and on PostgreSQL with BOXFLOW_TEST_DATABASE_URL (see test-database.ts).
  */
 import type { ChildProcess } from 'node:child_process';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { createHarness, Harness, orderResult, sampleOrder, waitFor, workflowHandle } from '../support/harness';
 import { spawnWorkerProcess } from '../support/worker-process';
 
@@ -123,9 +124,13 @@ test('kill -9 one worker while bookings are in flight: the other two finish its 
       const d = await workflowHandle(h, o.orderNo).describe();
       for (const a of d.raw.pendingActivities ?? []) {
         const pid = pidOf(a.lastWorkerIdentity);
+        // Started less than a second ago: the carrier takes 1.5 s, so the kill lands before the
+        // worker can answer (not in the last moment of the call).
+        const startedAgo = Date.now() - (optionalTsToMs(a.lastStartedTime) ?? 0);
         if (
           a.activityType?.name === 'bookShipment' &&
           a.state === PENDING_ACTIVITY_STATE_STARTED &&
+          startedAgo < 1000 &&
           alive.has(pid)
         ) {
           return { pid, orderNo: o.orderNo };
