@@ -286,14 +286,23 @@ export async function checkInvariants(world: ChaosWorld, orderNos: string[], opt
       Array.from({ length: 16 }, async () => {
         while (next < rows.length) {
           const r = rows[next++];
-          let wf = 'NOT_FOUND';
-          try {
-            wf = (await client.workflow.getHandle(`order-${r.order_no}`).describe()).status.name;
-          } catch (err) {
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
-          }
+          const describe = async () => {
+            try {
+              return (await client.workflow.getHandle(`order-${r.order_no}`).describe()).status.name as string;
+            } catch (err) {
+              if (!(err instanceof WorkflowNotFoundError)) throw err;
+              return 'NOT_FOUND';
+            }
+          };
+          let wf = await describe();
           checked++;
           const terminal = TERMINAL.includes(r.status);
+          // The workflow writes its final status and then closes a moment later (handlers finish, the
+          // SLA watch ends): give a closing workflow a few seconds before calling it a disagreement.
+          for (let i = 0; i < 50 && terminal && r.status !== 'shipped' && wf === 'RUNNING'; i++) {
+            await new Promise((res) => setTimeout(res, 200));
+            wf = await describe();
+          }
           // A shipped order's workflow may still be following its parcels; every other end state is closed.
           const agrees = r.status === 'shipped' ? wf === 'COMPLETED' || wf === 'RUNNING' : terminal ? wf === 'COMPLETED' : wf === 'RUNNING';
           if (!agrees) breaches.push(`${r.order_no}: database ${r.status}, workflow ${wf}`);
