@@ -158,6 +158,7 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
   r.post('/console/tasks/:id/assign', requireRole('supervisor'), async (req, res) => {
     const id = idParam(req.params.id);
     if (!id) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    if (!(await getTask(db, id))) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     const to = str(req.body?.to, 64);
     const expected = str(req.body?.expected, 64) || null;
     const reason = str(req.body?.reason, NOTE_MAX);
