@@ -165,8 +165,18 @@ export async function createChaosWorld(opts: { dir: string; bundlePath?: string;
       await gone;
     },
     async restartServer() {
-      // Same file, same port: the worker and the client reconnect to where they were.
-      server = await startDevServer({ dbFile: temporalDb, port, headless: true, logFile: path.join(dir, 'temporal.log') });
+      // Same file, same port: the worker and the client reconnect to where they were. Right after a
+      // kill -9 the port or the file can still be held for a moment (seen once in CI: exit code 2),
+      // so a failed start is tried again, as a process manager would.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          server = await startDevServer({ dbFile: temporalDb, port, headless: true, logFile: path.join(dir, 'temporal.log') });
+          return;
+        } catch (err) {
+          if (attempt >= 5) throw err;
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+      }
     },
     async api(method, p, body) {
       const res = await fetch(`${baseUrl}${p}`, {
