@@ -51,9 +51,29 @@ export interface RefundResult {
   reason?: string;
 }
 
+/** Closes a charge that is still pending, so that it can never succeed (an order cancelled before it was paid). */
+export interface VoidRequest {
+  idempotencyKey: string;
+  orderNo: string;
+  /** ChargeResult.reference of the pending charge. */
+  chargeReference: string;
+  reason: string;
+}
+
+export interface VoidResult {
+  /**
+   * voided: the charge is closed and will never be paid; succeeded: too late, the customer had already
+   * paid (refund it); failed: the charge had already failed (nothing is held).
+   */
+  status: 'voided' | 'succeeded' | 'failed';
+  reference: string;
+}
+
 export interface PaymentProvider {
   charge(req: ChargeRequest): Promise<ChargeResult>;
   refund(req: RefundRequest): Promise<RefundResult>;
+  /** Idempotent like the others: voiding a charge twice answers as the first time (Alipay: trade.close). */
+  void(req: VoidRequest): Promise<VoidResult>;
 }
 
 /** The outcome is unknown (timeout, 5xx): retry with the same idempotency key. */

@@ -2,7 +2,7 @@ import type { Db } from '../../db/knex';
 import { isSqlite } from '../../db/knex';
 import { dbTime } from '../../db/time';
 import { fromCents, toCents } from './money';
-import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult } from './payment-provider';
+import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, RefundResult, VoidRequest, VoidResult } from './payment-provider';
 import { IdempotencyKeyReuseError } from './payment-provider';
 
 /**
@@ -35,14 +35,14 @@ export interface SandboxPaymentProvider extends PaymentProvider {
    * Stands for the provider deciding a pending charge (what its webhook then reports). Compare-and-set
    * from pending: a charge that is already decided keeps its status. Returns the ledger's status.
    */
-  settle(chargeReference: string, status: 'succeeded' | 'failed'): Promise<'succeeded' | 'failed' | 'pending' | undefined>;
+  settle(chargeReference: string, status: 'succeeded' | 'failed'): Promise<'succeeded' | 'failed' | 'pending' | 'voided' | undefined>;
 }
 
 export function isSandboxPaymentProvider(p: PaymentProvider): p is SandboxPaymentProvider {
   return (p as Partial<SandboxPaymentProvider>).kind === 'sandbox';
 }
 
-type Status = 'succeeded' | 'failed' | 'pending';
+type Status = 'succeeded' | 'failed' | 'pending' | 'voided';
 interface LedgerRow {
   id: number;
   idempotency_key: string;
@@ -101,6 +101,7 @@ export function createSandboxPaymentProvider(db: Db): SandboxPaymentProvider {
         .ignore();
       const row: LedgerRow = await db(TABLE).where({ idempotency_key: req.idempotencyKey }).first();
       checkSameOperation(row, 'charge', req.orderNo, amountCents);
+      if (row.status === 'voided') return { status: 'failed', reference: chargeRef(row.id), reason: 'voided: the charge was closed before it was paid' };
       const result: ChargeResult = { status: row.status, reference: chargeRef(row.id) };
       if (row.status === 'failed') result.reason = outcome.status === 'failed' ? outcome.reason : 'declined';
       return result;
@@ -143,6 +144,19 @@ export function createSandboxPaymentProvider(db: Db): SandboxPaymentProvider {
           ? { status: 'succeeded', reference: refundRef(stored.id) }
           : { status: 'failed', reference: refundRef(stored.id), reason: refusal ?? 'refused' };
       });
+    },
+
+    /**
+     * Closes a pending charge (compare-and-set from pending), so that the customer can no longer pay
+     * it and a later settle() finds it closed. A charge already decided answers with its decision.
+     */
+    async void(req: VoidRequest): Promise<VoidResult> {
+      const m = /^sbx_ch_(\d+)$/.exec(req.chargeReference);
+      const id = m ? Number(m[1]) : -1;
+      await db(TABLE).where({ id, kind: 'charge', order_no: req.orderNo, status: 'pending' }).update({ status: 'voided' });
+      const row: LedgerRow | undefined = await db(TABLE).where({ id, kind: 'charge' }).first();
+      if (!row || row.order_no !== req.orderNo) return { status: 'failed', reference: req.chargeReference };
+      return { status: row.status === 'pending' ? 'voided' : row.status, reference: chargeRef(row.id) } as VoidResult;
     },
 
     async settle(chargeReference, status) {

@@ -100,6 +100,7 @@ describe('requestPayment', () => {
         return r;
       },
       refund: (req) => sandbox.refund(req),
+      void: (req) => sandbox.void(req),
     };
     const a = activitiesWith(flaky);
     await expectFailure(a.requestPayment({ orderNo: o }), 'PaymentProviderUnavailable', false);

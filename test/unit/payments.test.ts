@@ -54,6 +54,25 @@ describe('test tokens', () => {
     expect(await charge(o, 'tok_pending')).toEqual({ status: 'succeeded', reference: r.reference });
   });
 
+  test('a pending charge voided can no longer be paid; voiding again answers the same', async () => {
+    const o = orderNo();
+    const r = await charge(o, 'tok_pending');
+    const v = { idempotencyKey: `void:${o}`, orderNo: o, chargeReference: r.reference, reason: 'order cancelled' };
+    expect(await provider.void(v)).toEqual({ status: 'voided', reference: r.reference });
+    expect(await provider.void(v)).toEqual({ status: 'voided', reference: r.reference });
+    expect(await provider.settle(r.reference, 'succeeded')).toBe('voided');
+    expect(await charge(o, 'tok_pending')).toEqual({ status: 'failed', reference: r.reference, reason: expect.stringMatching(/voided/) });
+  });
+
+  test('voiding a charge that was already paid says so (the caller refunds it)', async () => {
+    const o = orderNo();
+    const r = await charge(o, 'tok_pending');
+    await provider.settle(r.reference, 'succeeded');
+    expect(await provider.void({ idempotencyKey: `void:${o}`, orderNo: o, chargeReference: r.reference, reason: 'too late' })).toEqual({ status: 'succeeded', reference: r.reference });
+    const declined = await charge(orderNo(), 'tok_declined');
+    expect((await provider.void({ idempotencyKey: 'void:x', orderNo: `PAY-${n}`, chargeReference: declined.reference, reason: 'x' })).status).toBe('failed');
+  });
+
   test('an unknown token fails with a reason naming the test tokens', async () => {
     const r = await charge(orderNo(), 'tok_whatever');
     expect(r.status).toBe('failed');
