@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { withClassifiedErrors } from './errors';
 import { createInventoryActivities } from './inventory.activities';
 import { createOrderActivities } from './order.activities';
 import { createPaymentActivities } from './payment.activities';
@@ -11,9 +12,9 @@ import { createWarehouseActivities } from './warehouse.activities';
 
 export type { ActivityDeps } from './deps';
 
-/** All activities the worker registers, bound to their dependencies. */
+/** All activities the worker registers, bound to their dependencies; permanent errors leave non-retryable. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return withClassifiedErrors({
     ...createOrderActivities(deps),
     ...createInventoryActivities(deps),
     ...createShipmentActivities(deps),
@@ -23,7 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrackingActivities(deps),
     ...createReturnActivities(deps),
     ...createNotificationActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -26,7 +26,7 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         if (outcome === 'insufficient') {
           const stock = await getStock(db, line.sku);
           shortages.push({ lineId: line.id, sku: line.sku, requested: line.quantity, available: Math.max(0, (stock?.onHand ?? 0) - (stock?.reserved ?? 0)) });
-        } else reservedLineIds.push(line.id);
+        } else if (outcome !== 'cancelled') reservedLineIds.push(line.id);
       }
       return { reservedLineIds, shortages };
     },

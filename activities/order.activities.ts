@@ -1,3 +1,4 @@
+import { beginCancellation } from '../db/cancellation';
 import { getCatalogItems } from '../db/catalog';
 import { appendEvent } from '../db/events';
 import { getOrder, getOrderLines, setOrderStatus } from '../db/orders';
@@ -5,6 +6,7 @@ import { dbTime } from '../db/time';
 import { validateAgainstCatalog } from '../domain/order-validation';
 import type { OrderInput, OrderStatus, ValidationIssue } from '../domain/types';
 import type { ActivityDeps } from './deps';
+import { notFound } from './errors';
 
 export interface StatusChange {
   orderNo: string;
@@ -37,6 +39,15 @@ export function createOrderActivities({ db }: ActivityDeps) {
       await db('orders').where({ order_no: input.orderNo }).whereNull('sla_breached_at').update({ sla_breached_at: dbTime() });
       await appendEvent(db, { orderNo: input.orderNo, type: 'sla_breached', detail: input.detail, dedupeKey: `sla-breach:${input.orderNo}` });
     },
+    /**
+     * First step of compensation: everything of the order that has not left the warehouse is closed
+     * in one transaction (lines, reservations, back-orders, unshipped parcels; see db/cancellation.ts),
+     * so that a side effect still in flight finds it closed. Returns the SKUs put back on the shelf.
+     */
+    async beginCancellation(orderNo: string): Promise<{ releasedSkus: string[] }> {
+      return beginCancellation(db, orderNo);
+    },
+
     async recordCancelReason(input: { orderNo: string; reason: string }): Promise<void> {
       await db('orders').where({ order_no: input.orderNo }).update({ cancel_reason: input.reason.slice(0, 500) });
     },
@@ -47,7 +58,7 @@ export function createOrderActivities({ db }: ActivityDeps) {
      */
     async confirmOrderAgainstCatalog(orderNo: string): Promise<{ issues: ValidationIssue[] }> {
       const order = await getOrder(db, orderNo);
-      if (!order) throw new Error(`order ${orderNo} is not in the database`);
+      if (!order) throw notFound(`order ${orderNo}`);
       const lines = await getOrderLines(db, orderNo);
       const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
       const asInput = { orderNo, currency: order.currency, lines: lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice })) } as OrderInput;

@@ -2,8 +2,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { IdempotencyKeyReuseError, PaymentProviderUnavailableError } from '../adapters/payments/payment-provider';
 import { isSandboxPaymentProvider } from '../adapters/payments/sandbox-payments';
 import { roundToCents } from '../adapters/payments/money';
-import { chargeKeyFor, getCharge, getPaymentByKey, recordCharge, recordRefund, setChargeStatus, setPaymentStatus } from '../db/payments';
+import { cancellationRequested, shippedValue } from '../db/cancellation';
+import { chargeKeyFor, getCharge, getPaymentByKey, PaymentRecord, recordCharge, recordRefund, setChargeStatus, setPaymentStatus } from '../db/payments';
+import type { SandboxSettings } from '../domain/types';
 import type { ActivityDeps } from './deps';
+import { heartbeating, invalidInput, notFound } from './errors';
 
 export interface PaymentRequestResult {
   status: 'succeeded' | 'failed' | 'pending';
@@ -37,12 +40,63 @@ async function callProvider<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createPaymentActivities({ db, payments }: ActivityDeps) {
+export function createPaymentActivities({ db, payments, settings }: ActivityDeps) {
   const orderForPayment = async (orderNo: string) => {
-    const row = await db('orders').where({ order_no: orderNo }).first('order_no', 'total_amount', 'currency', 'payment_token');
-    if (!row) throw ApplicationFailure.nonRetryable(`order ${orderNo} is not in the database`, 'OrderNotFound');
-    return { amount: roundToCents(Number(row.total_amount)), currency: String(row.currency), token: String(row.payment_token) };
+    const row = await db('orders').where({ order_no: orderNo }).first('order_no', 'total_amount', 'currency', 'payment_token', 'sandbox_json');
+    if (!row) throw notFound(`order ${orderNo}`);
+    const sandbox: SandboxSettings = settings.sandbox && row.sandbox_json ? JSON.parse(row.sandbox_json) : {};
+    return { amount: roundToCents(Number(row.total_amount)), currency: String(row.currency), token: String(row.payment_token), sandbox };
   };
+
+  /**
+   * Refunds under a key, at most `requested`, never more than the charge minus refunds minus
+   * `keepAmount`: intent written first (amount fixed), then the provider, so a retry after a crash
+   * sends the same key and amount and the provider returns the first refund.
+   */
+  const refund = async (r: { orderNo: string; idempotencyKey: string; requested: number; reason: string; keepAmount?: number }): Promise<{ refunded: boolean; amount: number }> => {
+    let row = await recordRefund(db, { orderNo: r.orderNo, idempotencyKey: r.idempotencyKey, requestedAmount: r.requested, reason: r.reason, keepAmount: r.keepAmount });
+    if (!row) return { refunded: false, amount: 0 };
+    if (row.kind !== 'refund' || row.orderNo !== r.orderNo) {
+      throw ApplicationFailure.nonRetryable(`idempotency key ${r.idempotencyKey} belongs to a ${row.kind} of order ${row.orderNo}`, 'IdempotencyKeyReuse');
+    }
+    if (row.status === 'pending') {
+      const charge = await getCharge(db, r.orderNo);
+      if (!charge?.providerRef) throw notFound(`the charge reference of order ${r.orderNo} (it has a refund)`);
+      const pending = row;
+      const result = await callProvider(() =>
+        heartbeating(() => payments.refund({ idempotencyKey: r.idempotencyKey, orderNo: r.orderNo, amount: pending.amount, currency: pending.currency, chargeReference: charge.providerRef!, reason: pending.reason ?? '' })),
+      );
+      const stored = await setPaymentStatus(db, r.idempotencyKey, {
+        status: result.status,
+        providerRef: result.reference,
+        reason: result.status === 'failed' ? `${pending.reason ?? ''} — refused by the provider: ${result.reason ?? 'no reason given'}` : null,
+      });
+      row = stored.payment ?? row;
+    }
+    return row.status === 'succeeded' ? { refunded: true, amount: row.amount } : { refunded: false, amount: 0 };
+  };
+
+  /**
+   * A charge still pending on a cancelled order is closed with the provider (Alipay: trade.close), so
+   * the customer can no longer pay it; one the provider has meanwhile seen paid is recorded as
+   * succeeded (the refund that follows returns it). Idempotent (key `void:<orderNo>`).
+   */
+  const voidIfPending = async (orderNo: string, reason: string): Promise<PaymentRecord['status'] | 'none'> => {
+    const charge = await getCharge(db, orderNo);
+    if (!charge) return 'none';
+    if (charge.status !== 'pending') return charge.status;
+    const result = await callProvider(() => heartbeating(() => payments.void({ idempotencyKey: `void:${orderNo}`, orderNo, chargeReference: charge.providerRef ?? undefined, reason })));
+    const stored = await setPaymentStatus(db, charge.idempotencyKey, {
+      status: result.status,
+      providerRef: result.reference,
+      reason: result.status === 'voided' ? `voided: ${reason}` : null,
+    });
+    return stored.payment?.status ?? result.status;
+  };
+
+  /** What is left of a cancelled order's charge goes back, all but the shipped part. */
+  const refundUnshipped = async (orderNo: string, reason: string, idempotencyKey: string) =>
+    refund({ orderNo, idempotencyKey, requested: (await orderForPayment(orderNo)).amount, reason, keepAmount: await shippedValue(db, orderNo) });
 
   return {
     /**
@@ -56,14 +110,28 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       const order = await orderForPayment(orderNo);
       const key = chargeKeyFor(orderNo);
       let charge = await getPaymentByKey(db, key);
+      if (!charge && (await cancellationRequested(db, orderNo))) {
+        // An attempt that arrives after the order's cancellation began (a retry, or one that was
+        // still running when the order was cancelled) must not charge at all.
+        return { status: 'failed', reference: '', reason: 'the order was cancelled before it was charged' };
+      }
       if (!charge || charge.status === 'pending') {
-        const result = await callProvider(() => payments.charge({ idempotencyKey: key, orderNo, amount: order.amount, currency: order.currency, token: order.token }));
+        const result = await callProvider(() =>
+          heartbeating(() => payments.charge({ idempotencyKey: key, orderNo, amount: order.amount, currency: order.currency, token: order.token, sandbox: { latencyMs: order.sandbox.paymentLatencyMs } })),
+        );
         charge = await recordCharge(db, { orderNo, idempotencyKey: key, amount: order.amount, currency: order.currency, status: result.status, providerRef: result.reference, reason: result.reason });
+        if (await cancellationRequested(db, orderNo)) {
+          // The charge landed after the cancellation began: its compensation may already have
+          // looked for a charge and found none. Undo it here (same keys as the compensation's).
+          await voidIfPending(orderNo, 'the order was cancelled while it was being charged');
+          await refundUnshipped(orderNo, 'the order was cancelled while it was being charged', `refund:${orderNo}:cancel`);
+          charge = (await getPaymentByKey(db, key)) ?? charge;
+        }
       }
       return {
-        status: charge.status,
+        status: charge.status === 'voided' ? 'failed' : charge.status,
         reference: charge.providerRef ?? '',
-        ...(charge.reason && charge.status === 'failed' ? { reason: charge.reason } : {}),
+        ...(charge.reason && (charge.status === 'failed' || charge.status === 'voided') ? { reason: charge.reason } : {}),
       };
     },
 
@@ -72,19 +140,19 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
      * pending, so a repeated or late webhook changes nothing. Returns the charge's status as stored,
      * which is the truth to act on (a "failed" webhook for a charge already succeeded stays succeeded).
      */
-    async recordPaymentResult(input: PaymentResultInput): Promise<{ status: 'succeeded' | 'failed' | 'pending'; changed: boolean }> {
+    async recordPaymentResult(input: PaymentResultInput): Promise<{ status: 'succeeded' | 'failed' | 'pending' | 'voided'; changed: boolean }> {
       const { orderNo, status, reference } = input;
-      if (status !== 'succeeded' && status !== 'failed') throw ApplicationFailure.nonRetryable(`payment result must be succeeded or failed, got ${String(status)}`, 'InvalidPaymentResult');
+      if (status !== 'succeeded' && status !== 'failed') throw invalidInput(`payment result must be succeeded or failed, got ${String(status)}`);
       await orderForPayment(orderNo);
       const { changed, payment } = await setChargeStatus(db, orderNo, {
         status,
         providerRef: reference ?? null,
         reason: status === 'failed' ? 'payment failed (provider webhook)' : null,
       });
-      if (!payment) throw ApplicationFailure.nonRetryable(`order ${orderNo} has no charge to record a result for; call requestPayment first`, 'ChargeNotFound');
+      if (!payment) throw notFound(`a charge of order ${orderNo} to record a result for (call requestPayment first)`);
       // In sandbox mode the webhook stands for the provider's decision: its ledger follows, so that a
       // later refund of this charge is judged against the same state.
-      if (isSandboxPaymentProvider(payments) && payment.providerRef && payment.status !== 'pending') await payments.settle(payment.providerRef, payment.status);
+      if (isSandboxPaymentProvider(payments) && payment.providerRef && (payment.status === 'succeeded' || payment.status === 'failed')) await payments.settle(payment.providerRef, payment.status);
       return { status: payment.status, changed };
     },
 
@@ -98,35 +166,25 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     async refundPayment(input: RefundInput): Promise<{ refunded: boolean; amount: number }> {
       const { orderNo, reason, idempotencyKey } = input;
       if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 150) {
-        throw ApplicationFailure.nonRetryable('refund idempotencyKey must be 1–150 characters', 'InvalidRefundRequest');
+        throw invalidInput('refund idempotencyKey must be 1–150 characters');
       }
       if (typeof input.amount !== 'number' || !Number.isFinite(input.amount) || roundToCents(input.amount) <= 0) {
-        throw ApplicationFailure.nonRetryable(`refund amount must be a number greater than 0, got ${String(input.amount)}`, 'InvalidRefundRequest');
+        throw invalidInput(`refund amount must be a number greater than 0, got ${String(input.amount)}`);
       }
       await orderForPayment(orderNo);
+      return refund({ orderNo, idempotencyKey, requested: roundToCents(input.amount), reason: String(reason ?? '') });
+    },
 
-      let refund = await recordRefund(db, { orderNo, idempotencyKey, requestedAmount: roundToCents(input.amount), reason: String(reason ?? '') });
-      if (!refund) return { refunded: false, amount: 0 };
-      if (refund.kind !== 'refund' || refund.orderNo !== orderNo) {
-        throw ApplicationFailure.nonRetryable(`idempotency key ${idempotencyKey} belongs to a ${refund.kind} of order ${refund.orderNo}`, 'IdempotencyKeyReuse');
-      }
-      if (refund.status === 'pending') {
-        // Intent written first (amount fixed), then the provider: a retry after a crash sends the same
-        // key with the same amount, and the provider returns the first refund.
-        const charge = await getCharge(db, orderNo);
-        if (!charge?.providerRef) throw ApplicationFailure.nonRetryable(`order ${orderNo} has a refund but no charge reference`, 'ChargeNotFound');
-        const pending = refund;
-        const result = await callProvider(() =>
-          payments.refund({ idempotencyKey, orderNo, amount: pending.amount, currency: pending.currency, chargeReference: charge.providerRef!, reason: pending.reason ?? '' }),
-        );
-        const stored = await setPaymentStatus(db, idempotencyKey, {
-          status: result.status,
-          providerRef: result.reference,
-          reason: result.status === 'failed' ? `${pending.reason ?? ''} — refused by the provider: ${result.reason ?? 'no reason given'}` : null,
-        });
-        refund = stored.payment ?? refund;
-      }
-      return refund.status === 'succeeded' ? { refunded: true, amount: refund.amount } : { refunded: false, amount: 0 };
+    /**
+     * Compensation (an order cancelled, or the unshipped rest of it): a pending charge is voided,
+     * then everything the customer paid for what did not ship goes back. After it, what the customer
+     * paid minus refunds equals what shipped (0 for an order that never shipped).
+     */
+    async settleCancelledPayment(input: { orderNo: string; reason: string; idempotencyKey: string }): Promise<{ charge: PaymentRecord['status'] | 'none'; refunded: boolean; amount: number }> {
+      await orderForPayment(input.orderNo);
+      const charge = await voidIfPending(input.orderNo, input.reason);
+      const r = await refundUnshipped(input.orderNo, input.reason, input.idempotencyKey);
+      return { charge, ...r };
     },
   };
 }

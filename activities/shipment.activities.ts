@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { dbTime } from '../db/time';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BookingResult } from '../adapters/carriers/carrier';
@@ -10,7 +9,9 @@ import { buildProductLabel } from '../domain/labels';
 import type { CarrierCode, PackItem, SandboxSettings } from '../domain/types';
 import { buildCustomsDeclaration } from '../domain/customs';
 import { createSandboxCustomsBroker } from '../adapters/customs/customs-broker';
+import { HANDED_OVER_SHIPMENT } from '../db/cancellation';
 import type { ActivityDeps } from './deps';
+import { heartbeating, notFound } from './errors';
 
 /** The shop's warehouse: sender on every waybill (P1.7). */
 export const WAREHOUSE_ADDRESS = {
@@ -40,7 +41,7 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
     /** P1.6: product labels for every item of the parcel; reports the fields a label lacks. */
     async printProductLabels(shipmentId: string): Promise<{ missing: Array<{ sku: string; fields: string[] }> }> {
       const shipment = await getShipment(db, shipmentId);
-      if (!shipment) throw new Error(`shipment ${shipmentId} does not exist`);
+      if (!shipment) throw notFound(`shipment ${shipmentId}`);
       const catalog = await getCatalogItems(db, shipment.items.map((i) => i.sku));
       const labels = [];
       const missing: Array<{ sku: string; fields: string[] }> = [];
@@ -74,46 +75,59 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
       pickupWindow?: { earliest: string; latest: string };
     }): Promise<BookingResult> {
       const shipment = await getShipment(db, input.shipmentId);
-      if (!shipment) throw new Error(`shipment ${input.shipmentId} does not exist`);
+      if (!shipment) throw notFound(`shipment ${input.shipmentId}`);
       if (shipment.trackingNo && shipment.carrier === input.carrier) {
         return { accepted: true, waybillNo: shipment.trackingNo, labelUrl: `stored://${shipment.trackingNo}` };
       }
+      // A parcel whose order is being cancelled is not booked (an attempt that ran late).
+      if (shipment.status === 'cancelled') return { accepted: false, reason: 'the shipment was cancelled' };
       const order = await getOrder(db, shipment.orderNo);
-      if (!order) throw new Error(`order ${shipment.orderNo} does not exist`);
+      if (!order) throw notFound(`order ${shipment.orderNo}`);
       const sandbox = await sandboxOf(shipment.orderNo);
-      const ctx = Context.current();
-      const adapter = carriers(input.carrier, { onWait: () => ctx.heartbeat() });
+      // Written before the call: if the answer never comes back, compensation still knows whom to ask.
+      await updateShipment(db, input.shipmentId, { booking_carrier: input.carrier });
+      const adapter = carriers(input.carrier);
       let result: BookingResult;
       try {
-        result = await adapter.book({
-          idempotencyKey: input.shipmentId,
-          orderNo: shipment.orderNo,
-          shipmentId: shipment.id,
-          sender: WAREHOUSE_ADDRESS,
-          recipient: order.shippingAddress,
-          weightGrams: shipment.weightGrams,
-          volumeCm3: shipment.volumeCm3,
-          declaredValue: shipment.items.reduce((s, i) => s + i.unitPrice * i.quantity, 0),
-          currency: order.currency,
-          pickupWindow: input.pickupWindow,
-          sandbox,
-        });
+        result = await heartbeating(() =>
+          adapter.book({
+            idempotencyKey: input.shipmentId,
+            orderNo: shipment.orderNo,
+            shipmentId: shipment.id,
+            sender: WAREHOUSE_ADDRESS,
+            recipient: order.shippingAddress,
+            weightGrams: shipment.weightGrams,
+            volumeCm3: shipment.volumeCm3,
+            declaredValue: shipment.items.reduce((s, i) => s + i.unitPrice * i.quantity, 0),
+            currency: order.currency,
+            pickupWindow: input.pickupWindow,
+            sandbox,
+          }),
+        );
       } catch (err) {
         if (err instanceof CarrierUnavailableError) throw ApplicationFailure.retryable(err.message, 'CarrierUnavailable');
         throw err;
       }
       if (result.accepted) {
-        await updateShipment(db, input.shipmentId, {
-          carrier: input.carrier,
-          carrier_reason: input.carrierReason.slice(0, 500),
-          tracking_no: result.waybillNo,
-          status: 'booked',
-          booked_at: dbTime(),
-          service_level: input.serviceLevel ?? 'standard',
-          planned_ship_at: input.plannedShipAt ?? null,
-          schedule_reason: input.scheduleReason?.slice(0, 500) ?? null,
-          pickup_json: input.pickupWindow ? JSON.stringify(input.pickupWindow) : null,
-        });
+        // Compare-and-set: a shipment cancelled while the carrier answered keeps no live waybill.
+        const booked = await db('shipments')
+          .where({ id: input.shipmentId })
+          .whereNotIn('status', ['cancelled', ...HANDED_OVER_SHIPMENT])
+          .update({
+            carrier: input.carrier,
+            carrier_reason: input.carrierReason.slice(0, 500),
+            tracking_no: result.waybillNo,
+            status: 'booked',
+            booked_at: dbTime(),
+            service_level: input.serviceLevel ?? 'standard',
+            planned_ship_at: input.plannedShipAt ?? null,
+            schedule_reason: input.scheduleReason?.slice(0, 500) ?? null,
+            pickup_json: input.pickupWindow ? JSON.stringify(input.pickupWindow) : null,
+          });
+        if (booked === 0) {
+          await heartbeating(() => adapter.cancel(input.shipmentId));
+          return { accepted: false, reason: 'the shipment was cancelled while the carrier booked it; the waybill was cancelled' };
+        }
       }
       return result;
     },
@@ -129,9 +143,9 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
     /** P2.10: build the customs declaration of a parcel and have it reviewed. */
     async declareCustoms(input: { shipmentId: string; attempt: number }): Promise<{ accepted: boolean; issues: Array<{ path: string; message: string }>; reason?: string }> {
       const shipment = await getShipment(db, input.shipmentId);
-      if (!shipment) throw new Error(`shipment ${input.shipmentId} does not exist`);
+      if (!shipment) throw notFound(`shipment ${input.shipmentId}`);
       const order = await getOrder(db, shipment.orderNo);
-      if (!order) throw new Error(`order ${shipment.orderNo} does not exist`);
+      if (!order) throw notFound(`order ${shipment.orderNo}`);
       const catalog = await getCatalogItems(db, shipment.items.map((i) => i.sku));
       const { declaration, issues } = buildCustomsDeclaration({
         currency: order.currency,
@@ -142,21 +156,26 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
       });
       await updateShipment(db, input.shipmentId, { customs_json: JSON.stringify({ declaration, issues, attempt: input.attempt }) });
       if (issues.length) return { accepted: false, issues };
-      const review = await customs.review({ orderNo: shipment.orderNo, shipmentId: shipment.id, attempt: input.attempt, declaration, sandbox: await sandboxOf(shipment.orderNo) });
+      const sandbox = await sandboxOf(shipment.orderNo);
+      const review = await heartbeating(() => customs.review({ orderNo: shipment.orderNo, shipmentId: shipment.id, attempt: input.attempt, declaration, sandbox }));
       return { accepted: review.accepted, issues: [], reason: review.reason };
     },
 
-    /** Compensation: cancel every booking of the order with its carrier (void its label). Idempotent. */
+    /**
+     * Compensation: every parcel of the order that was not handed over has its booking cancelled with
+     * the carrier (void its label), including one whose answer never reached BoxFlow
+     * (booking_carrier); the parcels are cancelled (beginCancellation did it first). Idempotent.
+     */
     async cancelBookings(orderNo: string): Promise<number> {
       let cancelled = 0;
-      for (const s of await listShipments(db, orderNo)) {
-        if (!s.carrier || s.status === 'cancelled' || s.status === 'shipped') continue;
-        await carriers(s.carrier).cancel(s.id);
-        await updateShipment(db, s.id, { status: 'cancelled' });
-        cancelled++;
+      await db('shipments').where({ order_no: orderNo }).whereNotIn('status', [...HANDED_OVER_SHIPMENT, 'cancelled']).update({ status: 'cancelled' });
+      const rows = await db('shipments').where({ order_no: orderNo, status: 'cancelled' });
+      for (const s of rows) {
+        for (const code of new Set([s.carrier, s.booking_carrier].filter(Boolean)) as Set<CarrierCode>) {
+          await heartbeating(() => carriers(code).cancel(s.id));
+          cancelled++;
+        }
       }
-      // Parcels packed but never booked are unpacked.
-      await db('shipments').where({ order_no: orderNo }).whereIn('status', ['packed', 'labelled', 'label_incomplete']).update({ status: 'cancelled' });
       return cancelled;
     },
   };

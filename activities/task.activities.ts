@@ -8,7 +8,7 @@ export type OpenTaskInput = NewTask;
 export function createTaskActivities({ db }: ActivityDeps) {
   return {
     /** A human decision the workflow now waits for; opening it again (a retry) returns the same task. */
-    async openTask(t: OpenTaskInput): Promise<{ taskId: number }> {
+    async openTask(t: OpenTaskInput): Promise<{ taskId: number; status: TaskStatus; decision: string | null; decidedBy: string | null }> {
       const task = await openTask(db, t);
       await appendEvent(db, {
         orderNo: t.orderNo,
@@ -17,7 +17,8 @@ export function createTaskActivities({ db }: ActivityDeps) {
         data: { taskId: task.id, kind: t.kind, options: t.options, defaultOption: t.defaultOption, deadline: t.deadline },
         dedupeKey: `task-opened:${t.workflowKey}`,
       });
-      return { taskId: task.id };
+      // Opened again under the same key (a retry, or a step re-run after a workflow reset): the row as it stands.
+      return { taskId: task.id, status: task.status, decision: task.decision ?? null, decidedBy: task.decidedBy ?? null };
     },
 
     /**

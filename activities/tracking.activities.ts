@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SandboxTrackingScenario } from '../adapters/carriers/tracking';
 import { WAREHOUSE_ADDRESS } from './shipment.activities';
@@ -9,6 +10,7 @@ import { listTrackingEvents, recordTrackingEvent, TrackingEventRow } from '../db
 import { normalizeCarrierStatus, TRANSIT_PROMISE_MS } from '../domain/tracking';
 import type { Address, CarrierCode } from '../domain/types';
 import type { ActivityDeps } from './deps';
+import { heartbeating, notFound } from './errors';
 
 export interface TrackingSnapshot {
   shipmentId: string;
@@ -32,12 +34,13 @@ export function createTrackingActivities({ db, tracker, carriers, settings }: Ac
      * P3.1: asks the carrier for the waybill's events, stores the new ones (deduplicated by event id,
      * shared with the webhook), and returns every stored event after the workflow's cursor.
      */
-    async pullTrackingEvents(input: { shipmentId: string; afterRowId: number }): Promise<TrackingSnapshot> {
+    async pullTrackingEvents(input: { shipmentId: string; afterRowId: number; asOf?: number }): Promise<TrackingSnapshot> {
       const row = await db('shipments').where({ id: input.shipmentId }).first();
       if (!row || !row.carrier || !row.tracking_no || !row.shipped_at) throw ApplicationFailure.nonRetryable(`shipment ${input.shipmentId} has not been handed over`, 'NotShipped');
       const carrier = row.carrier as CarrierCode;
       const shippedAt = toIso(row.shipped_at)!;
-      const raw = await tracker.track({ carrier, trackingNo: row.tracking_no, shipmentId: row.id, shippedAt, scenario: await scenarioOf(row.order_no, { replacesShipmentId: row.replaces_shipment_id }) });
+      const scenario = await scenarioOf(row.order_no, { replacesShipmentId: row.replaces_shipment_id });
+      const raw = await heartbeating(() => tracker.track({ carrier, trackingNo: row.tracking_no, shipmentId: row.id, shippedAt, scenario, asOf: input.asOf }));
       for (const e of raw) {
         await recordTrackingEvent(db, { shipmentId: row.id, carrier, eventId: e.eventId, status: normalizeCarrierStatus(carrier, e.rawStatus), rawStatus: e.rawStatus, description: e.description, location: e.location, occurredAt: e.occurredAt, raw: e, receivedVia: 'poll' });
       }
@@ -73,9 +76,9 @@ export function createTrackingActivities({ db, tracker, carriers, settings }: Ac
      */
     async rebookShipment(input: { shipmentId: string; reason: string; shippingAddress?: Address }): Promise<{ shipmentId: string; carrier: CarrierCode; trackingNo: string }> {
       const old = await db('shipments').where({ id: input.shipmentId }).first();
-      if (!old) throw ApplicationFailure.nonRetryable(`shipment ${input.shipmentId} does not exist`);
+      if (!old) throw notFound(`shipment ${input.shipmentId}`);
       const order = await getOrder(db, old.order_no);
-      if (!order) throw ApplicationFailure.nonRetryable(`order ${old.order_no} does not exist`);
+      if (!order) throw notFound(`order ${old.order_no}`);
       if (input.shippingAddress) {
         await db('orders').where({ order_no: order.orderNo }).update({ shipping_address_json: JSON.stringify(input.shippingAddress), updated_at: dbTime() });
       }
@@ -91,17 +94,60 @@ export function createTrackingActivities({ db, tracker, carriers, settings }: Ac
       }
       const carrier = old.carrier as CarrierCode;
       const items = JSON.parse(old.items_json) as Array<{ unitPrice: number; quantity: number }>;
-      const result = await carriers(carrier).book({
-        idempotencyKey: newId, orderNo: old.order_no, shipmentId: newId, sender: WAREHOUSE_ADDRESS, recipient: input.shippingAddress ?? order.shippingAddress,
-        weightGrams: old.weight_grams, volumeCm3: old.volume_cm3, declaredValue: items.reduce((s, i) => s + i.unitPrice * i.quantity, 0), currency: order.currency,
-      });
+      await updateShipment(db, newId, { booking_carrier: carrier });
+      const result = await heartbeating(() =>
+        carriers(carrier).book({
+          idempotencyKey: newId, orderNo: old.order_no, shipmentId: newId, sender: WAREHOUSE_ADDRESS, recipient: input.shippingAddress ?? order.shippingAddress,
+          weightGrams: old.weight_grams, volumeCm3: old.volume_cm3, declaredValue: items.reduce((s, i) => s + i.unitPrice * i.quantity, 0), currency: order.currency,
+        }),
+      );
       if (!result.accepted) throw ApplicationFailure.retryable(`${carrier} rejected the new booking: ${result.reason}`, 'CarrierRejected');
-      await carriers(carrier).cancel(old.id);
+      await heartbeating(() => carriers(carrier).cancel(old.id));
       const now = dbTime();
       await updateShipment(db, newId, { carrier, carrier_reason: `P3.2: resubmitted (${input.reason})`, tracking_no: result.waybillNo, status: 'shipped', booked_at: now, shipped_at: now });
       await updateShipment(db, old.id, { status: 'replaced' });
       await appendEvent(db, { orderNo: old.order_no, type: 'shipment_rebooked', detail: `P3.2: ${old.tracking_no} replaced by ${carrier} ${result.waybillNo} (${input.reason})`, dedupeKey: `rebooked:${old.id}` });
       return { shipmentId: newId, carrier, trackingNo: result.waybillNo };
+    },
+
+    /**
+     * How the tracking of these handed-over parcels ended, from their own records (the order's safety
+     * net when a tracker's parcelTracked signal was lost): a parcel replaced by a resubmission is
+     * followed to its replacement; one whose tracking workflow failed or was terminated counts as
+     * expired (no more news will come). Parcels still travelling are left out.
+     */
+    async parcelOutcomes(input: { orderNo: string; shipmentIds: string[] }): Promise<Array<{ shipmentId: string; finalShipmentId: string; outcome: 'delivered' | 'returned_to_sender' | 'refunded' | 'expired' }>> {
+      const rows = await db('shipments').where({ order_no: input.orderNo });
+      const byId = new Map(rows.map((r: { id: string }) => [r.id, r]));
+      const replacementOf = new Map(rows.filter((r: { replaces_shipment_id: string | null }) => r.replaces_shipment_id).map((r: { id: string; replaces_shipment_id: string }) => [r.replaces_shipment_id, r.id]));
+      const out: Array<{ shipmentId: string; finalShipmentId: string; outcome: 'delivered' | 'returned_to_sender' | 'refunded' | 'expired' }> = [];
+      const client = (() => {
+        try {
+          return Context.current().client;
+        } catch {
+          return undefined;
+        }
+      })();
+      for (const id of input.shipmentIds) {
+        let current = id;
+        for (let hops = 0; replacementOf.has(current) && hops < 20; hops++) current = replacementOf.get(current)!;
+        const status = (byId.get(current) as { status?: string } | undefined)?.status;
+        if (status === 'delivered' || status === 'returned_to_sender' || status === 'refunded' || status === 'expired') {
+          out.push({ shipmentId: id, finalShipmentId: current, outcome: status });
+          continue;
+        }
+        if (status === 'lost') {
+          out.push({ shipmentId: id, finalShipmentId: current, outcome: 'expired' });
+          continue;
+        }
+        // Still travelling as far as the database knows: has its tracking workflow ended badly?
+        const described = client ? await client.workflow.getHandle(`track-${id}`).describe().catch(() => undefined) : undefined;
+        if (described && ['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(described.status.name)) {
+          await appendEvent(db, { orderNo: input.orderNo, type: 'tracking_failed', detail: `P3.1: tracking of ${id} ended ${described.status.name.toLowerCase()}; no more news will come`, dedupeKey: `tracking-failed:${id}` });
+          out.push({ shipmentId: id, finalShipmentId: current, outcome: 'expired' });
+        }
+      }
+      return out;
     },
 
     /** What the parcel's items are worth, for a refund of a lost parcel. */

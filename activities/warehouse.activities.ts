@@ -20,11 +20,14 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
   return {
     /**
      * P1.4 inspect the reserved units at picking. In sandbox, `inspection: "damaged_once"` finds one
-     * damaged unit on the first line (once per order). A damaged unit is written off; a spare unit
+     * damaged unit on the first line (once per order, on the first pass). A damaged unit is written off; a spare unit
      * takes its place when stock allows, else the line is short one unit.
      */
-    async inspectPickedUnits(orderNo: string): Promise<InspectionOutcome> {
+    async inspectPickedUnits(input: string | { orderNo: string; pass: number }): Promise<InspectionOutcome> {
+      // A later pass inspects the units again after replacements arrived (the sandbox's damage happens once).
+      const { orderNo, pass } = typeof input === 'string' ? { orderNo: input, pass: 1 } : input;
       const outcome: InspectionOutcome = { replaced: [], unresolved: [] };
+      if (pass > 1) return outcome;
       const order = await db('orders').where({ order_no: orderNo }).first('sandbox_json');
       const sandbox: SandboxSettings = settings.sandbox && order?.sandbox_json ? JSON.parse(order.sandbox_json) : {};
       if (sandbox.inspection !== 'damaged_once') return outcome;

@@ -26,6 +26,8 @@ export interface Settings {
   timeScale: number;
   /** What a stockout task does when nobody decides before its deadline (P1.10). */
   stockoutDefault: string | undefined;
+  /** History events after which a long-waiting workflow run continues as new (default 2,000; lower it to watch it happen). */
+  continueAsNewAfterEvents: number | undefined;
 }
 
 function findProjectRoot(): string {
@@ -62,5 +64,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     timeScale: positiveNumber('BOXFLOW_TIME_SCALE', env.BOXFLOW_TIME_SCALE, 1),
     stockoutDefault: env.BOXFLOW_STOCKOUT_DEFAULT || undefined,
+    continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

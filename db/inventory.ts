@@ -18,7 +18,7 @@ export async function getStock(db: Db, sku: string): Promise<StockLevel | undefi
   return row ? { sku: row.sku, onHand: Number(row.on_hand), reserved: Number(row.reserved) } : undefined;
 }
 
-export type ReserveOutcome = 'reserved' | 'already_reserved' | 'insufficient';
+export type ReserveOutcome = 'reserved' | 'already_reserved' | 'insufficient' | 'cancelled';
 
 /** Reserves a whole order line, or nothing. */
 export async function reserveLine(db: Db, lineId: number): Promise<ReserveOutcome> {
@@ -26,12 +26,15 @@ export async function reserveLine(db: Db, lineId: number): Promise<ReserveOutcom
     return await db.transaction(async (trx) => {
       // Claim the line first: a write as the first statement takes SQLite's write lock at once (a
       // read first would fail with SQLITE_BUSY instead of waiting), and makes a retry a no-op.
+      // A cancelled line is never reserved again (a reservation arriving after the order's
+      // cancellation began: see db/cancellation.ts), nor a shipped one.
       const claimed = await trx('order_lines')
         .where({ id: lineId, reserved_quantity: 0 })
+        .whereNotIn('status', ['cancelled', 'shipped'])
         .update({ reserved_quantity: trx.ref('quantity'), status: 'reserved' });
       const line = await trx('order_lines').where({ id: lineId }).first();
       if (!line) throw new Error(`order line ${lineId} does not exist`);
-      if (claimed === 0) return 'already_reserved';
+      if (claimed === 0) return line.status === 'cancelled' ? 'cancelled' : 'already_reserved';
       const taken = await trx('inventory')
         .where('sku', line.sku)
         .andWhereRaw('on_hand - reserved >= ?', [line.quantity])

@@ -9,7 +9,8 @@ import { dbTime, toIso } from './time';
  * An order has one charge (key `charge:<orderNo>`) and any number of refunds.
  */
 export type PaymentKind = 'charge' | 'refund';
-export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
+/** voided: a pending charge closed before it was paid (the order was cancelled); nothing is held. */
+export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'voided';
 
 export interface PaymentRecord {
   id: number;
@@ -68,7 +69,7 @@ export async function listPayments(db: Db, orderNo: string): Promise<PaymentReco
 export async function setPaymentStatus(
   db: Db,
   idempotencyKey: string,
-  change: { status: 'succeeded' | 'failed'; providerRef?: string | null; reason?: string | null },
+  change: { status: 'succeeded' | 'failed' | 'voided'; providerRef?: string | null; reason?: string | null },
 ): Promise<{ changed: boolean; payment: PaymentRecord | undefined }> {
   const patch: Record<string, unknown> = { status: change.status, updated_at: dbTime() };
   if (change.reason) patch.reason = clip(change.reason, 500);
@@ -132,12 +133,12 @@ export async function sumRefunded(db: Db, orderNo: string): Promise<number> {
  * Writes a refund's intent (status pending) before the provider is asked, idempotent by key: the
  * same key returns its first row, whatever the amounts now. A new refund is capped in the same
  * transaction at what the charge took minus every refund of the order not failed (pending ones
- * included, so two refunds running at once cannot both fit). Returns undefined, writing nothing,
+ * included, so two refunds running at once cannot both fit), less keepAmount. Returns undefined, writing nothing,
  * when the order has no succeeded charge or nothing is left to refund.
  */
 export async function recordRefund(
   db: Db,
-  r: { orderNo: string; idempotencyKey: string; requestedAmount: number; reason: string },
+  r: { orderNo: string; idempotencyKey: string; requestedAmount: number; reason: string; keepAmount?: number },
 ): Promise<PaymentRecord | undefined> {
   const existing = await getPaymentByKey(db, r.idempotencyKey);
   if (existing) return existing;
@@ -149,7 +150,8 @@ export async function recordRefund(
     const charge = await (isSqlite(db) ? chargeQuery : chargeQuery.forUpdate()).first();
     if (!charge || charge.status !== 'succeeded') return undefined;
     const [{ total }] = await trx('payments').where({ order_no: r.orderNo, kind: 'refund' }).whereIn('status', ['pending', 'succeeded']).sum({ total: 'amount' });
-    const left = toCents(Number(charge.amount)) - toCents(Number(total ?? 0));
+    // keepAmount: what the customer keeps paying for (the shipped part of a partly cancelled order).
+    const left = toCents(Number(charge.amount)) - toCents(Number(total ?? 0)) - toCents(r.keepAmount ?? 0);
     const cents = Math.min(toCents(r.requestedAmount), left);
     if (cents <= 0) return undefined;
     const now = dbTime();

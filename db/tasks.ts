@@ -76,6 +76,12 @@ export async function openTask(db: Db, t: NewTask): Promise<TaskRecord> {
   return fromRow(await db('tasks').where({ workflow_key: t.workflowKey }).first());
 }
 
+/** The key the workflow opened the task under (sent back with a decision: see decideTaskUpdate). */
+export async function taskWorkflowKey(db: Db, id: number): Promise<string | undefined> {
+  const row = await db('tasks').where({ id }).first('workflow_key');
+  return row?.workflow_key ?? undefined;
+}
+
 export async function getTask(db: Db, id: number): Promise<TaskRecord | undefined> {
   const row = await db('tasks').where({ id }).first();
   return row ? fromRow(row) : undefined;

@@ -140,6 +140,7 @@ const KIND_NAMES: Record<string, Bi> = {
   payment_review: { zh: '付款待确认', en: 'payment to be checked' },
   delivery_delayed: { zh: '包裹延误', en: 'parcel late' },
   delivery_exception: { zh: '派送异常', en: 'delivery problem' },
+  step_failed: { zh: '步骤反复失败', en: 'a step kept failing' },
 };
 
 const TRACKING: Record<string, Bi> = {

@@ -15,7 +15,7 @@ export const MAX_QUANTITY_PER_LINE = 10_000;
 
 const ORDER_KEYS = ['orderNo', 'type', 'customer', 'shippingAddress', 'lines', 'currency', 'payment', 'groupBuy', 'sandbox'];
 const ADDRESS_KEYS = ['name', 'phone', 'line1', 'line2', 'city', 'province', 'postalCode', 'country'];
-const SANDBOX_KEYS = ['carrier', 'inspection', 'customs', 'carrierLatencyMs', 'carrierFailureRate', 'carrierTimeoutRate', 'tracking'];
+const SANDBOX_KEYS = ['carrier', 'inspection', 'customs', 'carrierLatencyMs', 'paymentLatencyMs', 'carrierFailureRate', 'carrierTimeoutRate', 'tracking'];
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -129,8 +129,9 @@ export function validateOrderShape(body: unknown): { order?: OrderInput; issues:
       if (s.carrier !== undefined && s.carrier !== 'reject_once' && s.carrier !== 'reject_always') c.add('sandbox.carrier', 'must be "reject_once" or "reject_always"');
       if (s.inspection !== undefined && s.inspection !== 'damaged_once') c.add('sandbox.inspection', 'must be "damaged_once"');
       if (s.customs !== undefined && s.customs !== 'reject') c.add('sandbox.customs', 'must be "reject"');
-      if (s.tracking !== undefined && !['normal', 'delay', 'exception_address', 'lost', 'return_to_sender'].includes(s.tracking as string)) c.add('sandbox.tracking', 'is not a known scenario');
+      if (s.tracking !== undefined && !['normal', 'delay', 'exception_address', 'lost', 'return_to_sender', 'long_haul'].includes(s.tracking as string)) c.add('sandbox.tracking', 'is not a known scenario');
       if (s.carrierLatencyMs !== undefined && (typeof s.carrierLatencyMs !== 'number' || !Number.isInteger(s.carrierLatencyMs) || s.carrierLatencyMs < 0 || s.carrierLatencyMs > 60_000)) c.add('sandbox.carrierLatencyMs', 'must be a whole number of ms from 0 to 60000');
+      if (s.paymentLatencyMs !== undefined && (typeof s.paymentLatencyMs !== 'number' || !Number.isInteger(s.paymentLatencyMs) || s.paymentLatencyMs < 0 || s.paymentLatencyMs > 60_000)) c.add('sandbox.paymentLatencyMs', 'must be a whole number of ms from 0 to 60000');
       if (s.carrierFailureRate !== undefined && (typeof s.carrierFailureRate !== 'number' || s.carrierFailureRate < 0 || s.carrierFailureRate > 1)) c.add('sandbox.carrierFailureRate', 'must be a number from 0 to 1');
       if (s.carrierTimeoutRate !== undefined && (typeof s.carrierTimeoutRate !== 'number' || !Number.isFinite(s.carrierTimeoutRate) || s.carrierTimeoutRate < 0 || s.carrierTimeoutRate > 1)) c.add('sandbox.carrierTimeoutRate', 'must be a number from 0 to 1');
     }

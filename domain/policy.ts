@@ -14,11 +14,33 @@ export interface FulfillmentPolicy {
   atRiskFraction: number;
   taskDeadlineMs: Record<TaskKind, number>;
   taskDefaults: Partial<Record<TaskKind, string>>;
+  /**
+   * A run of a long-lived workflow (an order waiting weeks for restock, a parcel tracked for a month)
+   * continues as new once its history holds this many events, carrying its state. Temporal suggests
+   * it at 4,096, warns at 10,240 and ends a workflow at 51,200. Absent in orders started before it
+   * existed: {@link historyBudget} gives the default.
+   */
+  continueAsNewAfterEvents?: number;
+}
+
+export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+
+export function historyBudget(policy: FulfillmentPolicy): number {
+  return policy.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+}
+
+/**
+ * How often a waiting workflow looks in the database itself, in case the signal that should wake it
+ * (a restock's back-order fill, a parcel's end of tracking) was lost: every `everyMs` of business
+ * time (scaled), never more often than once a second. The signal is the fast path.
+ */
+export function safetyNetMs(policy: FulfillmentPolicy, everyMs: number): number {
+  return Math.max(1_000, Math.round(everyMs * policy.timeScale));
 }
 
 export const DEFAULT_PAYMENT_DEADLINE_MS = 30 * 60 * 1000;
 
-export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string }): FulfillmentPolicy {
+export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string; continueAsNewAfterEvents?: number }): FulfillmentPolicy {
   const s = opts.timeScale;
   const taskDeadlineMs = {} as Record<TaskKind, number>;
   for (const [kind, spec] of Object.entries(TASK_KINDS)) taskDeadlineMs[kind as TaskKind] = Math.round(spec.deadlineMs * s);
@@ -36,6 +58,7 @@ export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string 
     atRiskFraction: DEFAULT_AT_RISK_FRACTION,
     taskDeadlineMs,
     taskDefaults,
+    continueAsNewAfterEvents: opts.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
   };
 }
 

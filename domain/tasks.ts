@@ -135,6 +135,20 @@ export const TASK_KINDS: Record<TaskKind, TaskKindSpec> = {
       refund: { en: 'Refund the parcel’s items and stop tracking it.', zh: '退还该包裹商品款项,停止跟踪。' },
     },
   },
+  step_failed: {
+    // An outside service (carrier, payment provider) kept failing a step that must not be skipped,
+    // e.g. cancelling a waybill or refunding a cancelled order: retried with back-off until the
+    // retries ran out, then a person looks (P4.2: the automation hands over to people).
+    step: 'P4.2',
+    options: ['retry', 'done_by_hand'],
+    defaultOption: 'retry',
+    deadlineMs: 2 * H,
+    priority: 80,
+    explain: {
+      retry: { en: 'Try the step again now (the default when the deadline passes).', zh: '立即重试该步骤(截止时间到后默认重试)。' },
+      done_by_hand: { en: 'The step was done by hand outside BoxFlow (e.g. the refund or the waybill cancellation in the provider’s portal); go on.', zh: '已在系统外人工完成该步骤(例如在服务商后台退款或取消运单),继续后续流程。' },
+    },
+  },
   payment_review: {
     step: 'P1.3',
     options: ['accept', 'cancel_order'],

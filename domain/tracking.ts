@@ -68,6 +68,9 @@ export const TRANSIT_PROMISE_MS: Record<CarrierCode, number> = { SF: 48 * H, YTO
 /** AfterShip's "expired": no news for 30 days. */
 export const EXPIRE_AFTER_MS = 30 * 24 * H;
 
+/** However often it scans, a parcel not delivered 60 days after hand-over stops being tracked (expired). */
+export const TRACKING_LIFETIME_MS = 60 * 24 * H;
+
 /** Is this exception about the address or data we gave the carrier (→ correct and resubmit, P3.2)? */
 export function isAddressException(description: string | null | undefined): boolean {
   return /address|地址|收件人|phone|电话|postal|邮编/i.test(description ?? '');

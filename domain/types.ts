@@ -57,10 +57,12 @@ export interface SandboxSettings {
   inspection?: 'damaged_once';
   customs?: 'reject';
   carrierLatencyMs?: number;
+  /** How long the sandbox payment provider takes to answer a charge. */
+  paymentLatencyMs?: number;
   carrierFailureRate?: number;
   /** Share of booking calls that hang without answer (past the heartbeat timeout), after the carrier recorded them. */
   carrierTimeoutRate?: number;
-  tracking?: 'normal' | 'delay' | 'exception_address' | 'lost' | 'return_to_sender';
+  tracking?: 'normal' | 'delay' | 'exception_address' | 'lost' | 'return_to_sender' | 'long_haul';
 }
 
 export interface OrderInput {
@@ -131,5 +133,6 @@ export type TaskKind =
   | 'catalog_changed'
   | 'payment_review'
   | 'delivery_delayed'
-  | 'delivery_exception';
+  | 'delivery_exception'
+  | 'step_failed';
 

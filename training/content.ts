@@ -114,6 +114,7 @@ export const TASK_KIND_MODULES: Record<string, string> = Object.freeze({
   payment_review: 'order-confirmation', // P1.3
   delivery_delayed: 'tracking-returns', // P3.2
   delivery_exception: 'tracking-returns', // P3.2 / P3.3
+  step_failed: 'supervisor-stuck-tasks', // P4.2: a step an outside service kept failing
 });
 
 /** The text in the requested language; falls back to the other language if that one is empty. */

@@ -123,6 +123,7 @@ const MESSAGES = {
   'kind.sla_at_risk': { zh: '24 小时发货预警', en: 'Ship-by at risk' },
   'kind.group_buy_mismatch': { zh: '团购数量不符', en: 'Group-buy mismatch' },
   'kind.payment_review': { zh: '支付待确认', en: 'Payment review' },
+  'kind.step_failed': { zh: '步骤反复失败', en: 'Step keeps failing' },
   'taskStatus.open': { zh: '待处理', en: 'Open' },
   'taskStatus.decided': { zh: '已决定', en: 'Decided' },
   'taskStatus.expired': { zh: '超时(已按默认处理)', en: 'Expired (default applied)' },
@@ -391,6 +392,8 @@ const MESSAGES = {
   'option.correct_and_resubmit': { zh: '更正后重新提交', en: 'Correct and resubmit' },
   'option.return_to_sender': { zh: '退回寄件人', en: 'Return to sender' },
   'option.accept': { zh: '确认收款', en: 'Accept payment' },
+  'option.retry': { zh: '重试', en: 'Retry' },
+  'option.done_by_hand': { zh: '已人工处理', en: 'Done by hand' },
   // P4.3 staff training (web/pages/training.pages.ts)
   'nav.training': { zh: '培训', en: 'Training' },
   'training.title': { zh: '我的培训', en: 'My training' },

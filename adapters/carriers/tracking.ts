@@ -13,10 +13,11 @@ export interface RawTrackingEvent {
 }
 
 export interface CarrierTracker {
-  track(req: { carrier: CarrierCode; trackingNo: string; shipmentId: string; shippedAt: string; scenario: SandboxTrackingScenario }): Promise<RawTrackingEvent[]>;
+  /** `asOf` (epoch ms): the workflow's clock; the sandbox plays its script up to it (a live carrier ignores it). */
+  track(req: { carrier: CarrierCode; trackingNo: string; shipmentId: string; shippedAt: string; scenario: SandboxTrackingScenario; asOf?: number }): Promise<RawTrackingEvent[]>;
 }
 
-export type SandboxTrackingScenario = 'normal' | 'delay' | 'exception_address' | 'lost' | 'return_to_sender';
+export type SandboxTrackingScenario = 'normal' | 'delay' | 'exception_address' | 'lost' | 'return_to_sender' | 'long_haul';
 
 const H = 60 * 60 * 1000;
 type Step = [hours: number, cn: string, express: string, description: string, location: string];
@@ -42,6 +43,13 @@ const SCENARIOS: Record<SandboxTrackingScenario, Step[]> = {
     [12, '疑难', 'DE', 'Address incomplete, recipient cannot be reached / 地址不详,无法联系收件人', 'Destination city'],
   ],
   lost: [[0.5, '揽收', 'PU', 'Picked up by courier / 快件已揽收', 'Shanghai']],
+  // A month at sea (a parcel abroad by slow freight): a scan every 4 hours for 30 days, then delivered.
+  long_haul: [
+    [0.5, '揽收', 'PU', 'Picked up by courier / 快件已揽收', 'Shanghai'],
+    ...Array.from({ length: 180 }, (_, i): Step => [4 * (i + 1), '在途', 'IT', `In transit, scan ${i + 1} / 运输中`, i % 2 ? 'At sea' : 'Transit hub']),
+    [722, '派件', 'OD', 'Out for delivery / 派件中', 'Destination city'],
+    [724, '签收', 'DL', 'Delivered, signed by recipient / 已签收', 'Destination'],
+  ],
   return_to_sender: [
     [0.5, '揽收', 'PU', 'Picked up by courier / 快件已揽收', 'Shanghai'],
     [6, '在途', 'IT', 'Departed sorting centre / 已离开分拨中心', 'Shanghai hub'],
@@ -52,7 +60,8 @@ const SCENARIOS: Record<SandboxTrackingScenario, Step[]> = {
 /** Sandbox: events appear on the script's schedule, multiplied by BOXFLOW_TIME_SCALE. */
 export function createSandboxTracker(timeScale: number, now: () => number = Date.now): CarrierTracker {
   return {
-    async track({ carrier, trackingNo, shippedAt, scenario }) {
+    async track({ carrier, trackingNo, shippedAt, scenario, asOf }) {
+      const until = asOf ?? now();
       const start = Date.parse(shippedAt);
       const chinese = carrier === 'SF' || carrier === 'YTO';
       return SCENARIOS[scenario]
@@ -63,7 +72,7 @@ export function createSandboxTracker(timeScale: number, now: () => number = Date
           location,
           occurredAt: new Date(start + hours * H * timeScale).toISOString(),
         }))
-        .filter((e) => Date.parse(e.occurredAt) <= now());
+        .filter((e) => Date.parse(e.occurredAt) <= until);
     },
   };
 }

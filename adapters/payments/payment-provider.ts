@@ -23,6 +23,8 @@ export interface ChargeRequest {
   currency: string;
   /** The provider's payment token from the order (a reference, never card data). */
   token: string;
+  /** Sandbox steering (the order's sandbox settings), honoured only by the sandbox provider. */
+  sandbox?: { latencyMs?: number };
 }
 
 export interface ChargeResult {
@@ -55,8 +57,11 @@ export interface RefundResult {
 export interface VoidRequest {
   idempotencyKey: string;
   orderNo: string;
-  /** ChargeResult.reference of the pending charge. */
-  chargeReference: string;
+  /**
+   * ChargeResult.reference of the pending charge; absent when the charge's answer never reached
+   * BoxFlow (a timeout): the provider finds the charge by the order (Alipay: out_trade_no).
+   */
+  chargeReference?: string;
   reason: string;
 }
 

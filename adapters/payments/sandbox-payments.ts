@@ -83,6 +83,8 @@ export function createSandboxPaymentProvider(db: Db): SandboxPaymentProvider {
     kind: 'sandbox',
 
     async charge(req: ChargeRequest): Promise<ChargeResult> {
+      // A slow provider (sandbox `paymentLatencyMs`): the request is on its way, the answer not yet.
+      if (req.sandbox?.latencyMs) await new Promise((r) => setTimeout(r, Math.min(req.sandbox!.latencyMs!, 60_000)));
       const valid = Number.isFinite(req.amount) && req.amount >= 0;
       const amountCents = valid ? toCents(req.amount) : 0;
       const outcome = valid ? tokenOutcome(req.token) : { status: 'failed' as const, reason: 'invalid_amount: must be a number ≥ 0' };
@@ -151,11 +153,12 @@ export function createSandboxPaymentProvider(db: Db): SandboxPaymentProvider {
      * it and a later settle() finds it closed. A charge already decided answers with its decision.
      */
     async void(req: VoidRequest): Promise<VoidResult> {
-      const m = /^sbx_ch_(\d+)$/.exec(req.chargeReference);
-      const id = m ? Number(m[1]) : -1;
+      const m = /^sbx_ch_(\d+)$/.exec(req.chargeReference ?? '');
+      const byOrder: LedgerRow | undefined = m ? undefined : await db(TABLE).where({ order_no: req.orderNo, kind: 'charge' }).orderBy('id').first();
+      const id = m ? Number(m[1]) : byOrder?.id ?? -1;
       await db(TABLE).where({ id, kind: 'charge', order_no: req.orderNo, status: 'pending' }).update({ status: 'voided' });
       const row: LedgerRow | undefined = await db(TABLE).where({ id, kind: 'charge' }).first();
-      if (!row || row.order_no !== req.orderNo) return { status: 'failed', reference: req.chargeReference };
+      if (!row || row.order_no !== req.orderNo) return { status: 'failed', reference: req.chargeReference ?? '' };
       return { status: row.status === 'pending' ? 'voided' : row.status, reference: chargeRef(row.id) } as VoidResult;
     },
 

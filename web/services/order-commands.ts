@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Db } from '../../db/knex';
 import { getOrder } from '../../db/orders';
-import { getTask } from '../../db/tasks';
+import { getTask, taskWorkflowKey } from '../../db/tasks';
 import { cancelOrderUpdate, decideTaskUpdate, TaskDecision } from '../../workflows/order/messages';
 import { canDecide, GateUser } from './certification-gate';
 import { TemporalGateway, workflowIdFor } from './order-intake';
@@ -50,7 +50,8 @@ export async function decideTask(
   try {
     // A task waits in the workflow that opened it: the order's, or a shipment's tracking.
     const workflowId = task.workflowId ?? workflowIdFor(task.orderNo);
-    const r = await temporal.client.workflow.getHandle(workflowId).executeUpdate(decideTaskUpdate, { args: [{ taskId, decision: input.decision, note: input.note, decidedBy: input.decidedBy, correction: input.correction }] });
+    const taskKey = await taskWorkflowKey(db, taskId);
+    const r = await temporal.client.workflow.getHandle(workflowId).executeUpdate(decideTaskUpdate, { args: [{ taskId, taskKey, decision: input.decision, note: input.note, decidedBy: input.decidedBy, correction: input.correction }] });
     return { kind: 'ok', body: { taskId, orderNo: task.orderNo, decision: r.decision, decidedBy: r.decidedBy } };
   } catch (err) {
     if (!(err instanceof WorkflowUpdateFailedError) && !isClosed(err)) throw err;

@@ -1,4 +1,4 @@
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { FulfillmentPolicy } from '../../domain/policy';
 import type { OrderInput, OrderStatus } from '../../domain/types';
@@ -10,6 +10,8 @@ export const SA = {
   status: key('BoxflowOrderStatus', 'KEYWORD'),
   type: key('BoxflowOrderType', 'KEYWORD'),
   carrier: key('BoxflowCarrier', 'KEYWORD'),
+  /** Every carrier the order's parcels travel with (BoxflowCarrier holds only the latest). */
+  carriers: key('BoxflowCarriers', 'KEYWORD_LIST'),
   atRisk: key('BoxflowAtRisk', 'BOOL'),
 };
 
@@ -21,26 +23,61 @@ export class OrderCancellation extends Error {
   }
 }
 
+/** What an order's context carries from one run to the next (continue-as-new). */
+export interface ContextState {
+  progress: OrderProgress;
+  seq: number;
+  serviceLevel: 'standard' | 'express';
+  handedOver: boolean;
+}
+
+/**
+ * Keys for activities that must write once however often they retry: `<orderNo>:<seq>:<what>`.
+ * No run id in them: `temporal workflow reset` re-runs steps in a new run with the same sequence,
+ * and their writes must deduplicate against the first run's; the sequence is carried across
+ * continue-as-new, so a later run never reuses a key. (Runs before this change used run ids.)
+ */
+export function stepKey(scope: string, seq: number, what: string): string {
+  return `${scope}:${seq}:${what}`;
+}
+
 /** What every step of one order shares: the order, its policy, its progress and the status writer. */
 export class OrderContext {
   readonly orderNo: string;
   readonly progress: OrderProgress;
   serviceLevel: 'standard' | 'express' = 'standard';
-  /** Set when hand-over to the carrier begins: from then on, no cancellation (returns instead). */
+  /** Set when the first hand-over to the carrier begins (the P2.8 ship-by clock stops there). */
   handedOver = false;
+  /** True while parcels are being handed over: no cancellation can come between. */
+  handingOver = false;
   private seq = 0;
 
   constructor(
     readonly order: OrderInput,
     readonly policy: FulfillmentPolicy,
+    carried?: ContextState,
   ) {
     this.orderNo = order.orderNo;
-    this.progress = { orderNo: order.orderNo, status: 'received', waitingFor: null, shipments: [], openTasks: [] };
+    this.progress = carried?.progress ?? { orderNo: order.orderNo, status: 'received', waitingFor: null, shipments: [], openTasks: [] };
+    if (carried) {
+      this.seq = carried.seq;
+      this.serviceLevel = carried.serviceLevel;
+      this.handedOver = carried.handedOver;
+    }
   }
 
-  /** A key unique within this run, for activities that must write once however often they retry. */
+  state(): ContextState {
+    return { progress: { ...this.progress, waitingFor: null, openTasks: [] }, seq: this.seq, serviceLevel: this.serviceLevel, handedOver: this.handedOver };
+  }
+
+  /** A key unique within this order's workflow (across its runs), for activities that must write once. */
   nextKey(what: string): string {
-    return `${this.orderNo}:${workflowInfo().runId}:${++this.seq}:${what}`;
+    return stepKey(this.orderNo, ++this.seq, what);
+  }
+
+  /** The parcels that have left the warehouse (their tracking has started or will). */
+  get shippedParcels(): number {
+    return this.progress.shipments.filter((s) => s.shipped).length;
   }
 
   async moveTo(status: OrderStatus, detail?: string, data?: Record<string, unknown>): Promise<void> {

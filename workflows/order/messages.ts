@@ -16,9 +16,27 @@ export const paymentResultSignal = defineSignal<[PaymentResult]>('paymentResult'
 /** P1.10: a restock reserved stock for a back-ordered line (in order of arrival). */
 export const backOrderFilledSignal = defineSignal<[{ lineId: number }]>('backOrderFilled');
 
+/**
+ * P3.3: a parcel's tracking ended (sent by its shipmentTracking workflow). Tracking runs on its own
+ * (it outlives the order's runs when the order continues as new), so it reports back by signal.
+ */
+export interface ParcelTracked {
+  /** The parcel the order handed over (the one its tracking was started for). */
+  shipmentId: string;
+  /** The parcel tracked last (a replacement when the parcel was resubmitted or reshipped). */
+  finalShipmentId: string;
+  outcome: 'delivered' | 'returned_to_sender' | 'refunded' | 'expired';
+}
+export const parcelTrackedSignal = defineSignal<[ParcelTracked]>('parcelTracked');
+
 /** A person's decision on one of the order's open tasks. */
 export interface TaskDecision {
   taskId: number;
+  /**
+   * The task's workflow key (tasks.workflow_key), sent by the API: lets the workflow accept a
+   * decision for a task whose row exists but whose id it has not seen yet, and no other.
+   */
+  taskKey?: string;
   decision: string;
   note?: string;
   decidedBy: string;

@@ -1,20 +1,28 @@
 import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
+  continueAsNew,
   executeChild,
   isCancellation,
+  ParentClosePolicy,
   patched,
   setHandler,
+  startChild,
   upsertSearchAttributes,
-  allHandlersFinished,
+  workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_POLICY, FulfillmentPolicy } from '../../domain/policy';
-import { retailSla, slaAppliesTo } from '../../domain/sla';
+import { DEFAULT_POLICY, FulfillmentPolicy, historyBudget, safetyNetMs } from '../../domain/policy';
+import { slaAppliesTo } from '../../domain/sla';
 import type { OrderInput, OrderStatus } from '../../domain/types';
-import { db, payment } from './activities';
-import { OrderCancellation, OrderContext, SA } from './context';
-import { backOrderFilledSignal, cancelOrderUpdate, paymentResultSignal, PaymentResult } from './messages';
+import { db, payment, paymentRequest, tellCustomer } from './activities';
+import { ContextState, OrderCancellation, OrderContext, SA } from './context';
+import { backOrderFilledSignal, cancelOrderUpdate, ParcelTracked, parcelTrackedSignal, paymentResultSignal, PaymentResult } from './messages';
 import { shipReservedLines } from './shipping';
+import { SlaState, watchRetailSla } from './sla';
 import { orderProgressQuery } from './state';
 import { handleShortages, waitForBackOrders } from './stock';
 import { TaskDesk } from './task-desk';
@@ -23,11 +31,19 @@ import { shipmentTracking, ShipmentTrackingResult } from '../tracking/shipment-t
 
 /** Orders started before tracking existed end at `shipped`; newer ones follow their parcels (P2.7, P3). */
 const TRACKING_PATCH = 'track-after-hand-over';
+/** Tracking runs on its own and reports back by signal, so an order can continue as new while parcels travel. */
+const TRACKERS_REPORT_PATCH = 'trackers-report-by-signal';
+/** Long waits (restock, parcels) continue as new before the history grows past its budget. */
+const CONTINUE_AS_NEW_PATCH = 'continue-as-new-on-long-waits';
+/** Compensation voids a pending charge, keeps what shipped, and runs on every way out (failures too). */
+const COMPENSATION_PATCH = 'compensate-unshipped-only';
 
 export interface OrderWorkflowInput {
   order: OrderInput;
   /** Durations and defaults fixed when the order was accepted; absent in orders started before it existed. */
   policy?: FulfillmentPolicy;
+  /** Set when a run continues as new: where the order stands, and what arrived while the last run waited. */
+  carried?: CarriedOrder;
 }
 
 export interface OrderWorkflowResult {
@@ -36,22 +52,57 @@ export interface OrderWorkflowResult {
   trackingNumbers: string[];
 }
 
+/** Where an order is in its flow, at the points where a run may hand over to the next. */
+export type Stage =
+  | { name: 'intake' }
+  | { name: 'restock'; lineIds: number[]; next: ShipStage }
+  | ShipStage
+  | { name: 'follow' };
+/** One round of picking to hand-over; `shipLater` lines wait for restock after it (a partial shipment). */
+type ShipStage = { name: 'ship'; round: number; inspectionPass: number; shipLater: number[] };
+
+/** Everything a run hands to the next when it continues as new. */
+export interface CarriedOrder {
+  stage: Stage;
+  context: ContextState;
+  /** Back-ordered lines a restock has filled (signals that arrived before the last run ended). */
+  filledLines: number[];
+  /** Parcels whose tracking has started, and what became of those that ended. */
+  tracked: string[];
+  parcelOutcomes: ShipmentTrackingResult[];
+  sla?: SlaState;
+  /** Runs so far (1 for the first), for the timeline and the tests. */
+  run: number;
+}
+
 /** Hand-over to the carrier is the point of no return: after it, cancellation becomes a return. */
 const HANDED_OVER: OrderStatus[] = ['shipped', 'delivered', 'returned'];
 const FINAL: OrderStatus[] = ['shipped', 'delivered', 'returned', 'cancelled', 'failed'];
 // (`shipped` ends the P1/P2 part: from there the order waits only for its parcels.)
 
+/** How often an order following its parcels looks in the database itself, in case a tracker's report was lost. */
+const PARCEL_LOOK_EVERY_MS = 6 * 60 * 60 * 1000;
+
 /**
- * One order, from confirmation to hand-over (P1 → P2): validation, stock, payment, stockout
- * contingencies, inspection, packing, labels, customs, carrier booking and shipping, with human
- * decisions where a person must decide and compensation when the order is cancelled.
+ * One order, from confirmation to hand-over (P1 → P2) and on until its parcels arrive (P3):
+ * validation, stock, payment, stockout contingencies, inspection, packing, labels, customs, carrier
+ * booking and shipping, with human decisions where a person must decide. Whatever ends it early
+ * (a cancellation, a decision, a failure, a cancel request from Temporal) undoes what has not left
+ * the warehouse: bookings, stock, back-orders, the charge. Long waits continue as new.
  */
-export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: OrderWorkflowInput): Promise<OrderWorkflowResult> {
-  const ctx = new OrderContext(order, policy);
+export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried }: OrderWorkflowInput): Promise<OrderWorkflowResult> {
+  const ctx = new OrderContext(order, policy, carried?.context);
   const desk = new TaskDesk(ctx);
-  const filledLines = new Set<number>();
+  const filledLines = new Set<number>(carried?.filledLines ?? []);
+  const tracked = new Set<string>(carried?.tracked ?? []);
+  const parcelOutcomes = new Map<string, ShipmentTrackingResult>((carried?.parcelOutcomes ?? []).map((o) => [o.shipmentId, o]));
+  /** Trackers started the old way (children that end with this run): this run must not continue as new. */
+  const legacyTrackers: Array<Promise<ShipmentTrackingResult>> = [];
+  const runNo = carried?.run ?? 1;
   let paymentResult: PaymentResult | undefined;
   let cancelRequest: { reason: string; requestedBy: string } | undefined;
+  let compensating = false;
+  let stage: Stage = carried?.stage ?? { name: 'intake' };
 
   setHandler(orderProgressQuery, () => ctx.progress);
   setHandler(paymentResultSignal, (r) => {
@@ -59,6 +110,9 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: Order
   });
   setHandler(backOrderFilledSignal, ({ lineId }) => {
     filledLines.add(lineId);
+  });
+  setHandler(parcelTrackedSignal, (p: ParcelTracked) => {
+    if (!parcelOutcomes.has(p.shipmentId)) parcelOutcomes.set(p.shipmentId, { shipmentId: p.finalShipmentId, outcome: p.outcome });
   });
 
   const flow = new CancellationScope();
@@ -73,68 +127,103 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: Order
     {
       validator: (req) => {
         if (!req || typeof req.reason !== 'string' || !req.reason.trim()) throw new Error('a reason is required');
-        if (ctx.handedOver || HANDED_OVER.includes(ctx.progress.status)) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
+        if (ctx.handingOver || HANDED_OVER.includes(ctx.progress.status)) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
         if (ctx.progress.status === 'cancelled' || ctx.progress.status === 'failed') throw new Error(`order ${order.orderNo} is already ${ctx.progress.status}`);
-        if (cancelRequest) throw new Error(`order ${order.orderNo} is already being cancelled`);
+        if (cancelRequest || compensating) throw new Error(`order ${order.orderNo} is already being cancelled`);
+        // A partly shipped order: the waiting rest is cancelled and refunded (before the compensation
+        // patch, everything handed over or not would have been).
+        if (ctx.shippedParcels > 0 && !restCancellable) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
       },
     },
   );
 
-  upsertSearchAttributes([
-    { key: SA.status, value: 'received' },
-    { key: SA.type, value: order.type },
-  ]);
+  if (!carried) {
+    upsertSearchAttributes([
+      { key: SA.status, value: 'received' },
+      { key: SA.type, value: order.type },
+    ]);
+  }
+  // The validator above cannot call patched() (a validator must not issue commands): read it here.
+  const restCancellable = patched(COMPENSATION_PATCH);
 
   // P2.8: the retail ship-by clock runs beside the flow.
-  const slaWatch = order.type === 'retail' && slaAppliesTo(order.type) ? watchRetailSla(ctx, desk, () => ctx.handedOver || FINAL.includes(ctx.progress.status)) : undefined;
+  const sla: SlaState | undefined = order.type === 'retail' && slaAppliesTo(order.type) ? (carried?.sla ?? { startedAtMs: Date.now(), atRiskNoted: false, breachRecorded: false, busy: false }) : undefined;
+  const slaWatch = sla ? watchRetailSla(ctx, desk, sla, () => ctx.handedOver || FINAL.includes(ctx.progress.status), Boolean(carried?.sla)) : undefined;
 
-  let compensating = false;
-  const trackers: Array<Promise<ShipmentTrackingResult>> = [];
-  const tracked = new Set<string>();
   try {
-    await flow.run(async () => {
-      await fulfil();
-    });
+    await flow.run(() => runStages());
   } catch (err) {
-    const reason = err instanceof OrderCancellation ? err.reason : cancelRequest && isCancellation(err) ? `cancelled by ${cancelRequest.requestedBy}: ${cancelRequest.reason}` : undefined;
-    if (!reason) throw err;
+    if (err instanceof ContinueAsNew) throw err;
+    const end = classifyEnd(err);
+    if (!end) throw err;
     compensating = true;
-    await CancellationScope.nonCancellable(() => compensate(reason));
+    await CancellationScope.nonCancellable(() => compensate(end.reason, end.outcome));
     compensating = false;
+    if (end.outcome === 'failed' && !ctx.shippedParcels) {
+      await CancellationScope.nonCancellable(async () => {
+        await slaWatch?.catch(() => undefined);
+        await condition(allHandlersFinished);
+      });
+      // Compensated: the workflow fails visibly (Temporal UI, alerts) with the cause attached.
+      throw ApplicationFailure.create({ message: `order ${order.orderNo} failed and was compensated: ${end.reason}`, type: 'OrderFailed', nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    }
   }
-  if (ctx.progress.status === 'shipped' && trackers.length) await followParcels();
-  await slaWatch?.catch(() => undefined);
-  await condition(allHandlersFinished);
+  await CancellationScope.nonCancellable(async () => {
+    if (ctx.shippedParcels && HANDED_OVER.includes(ctx.progress.status)) await followParcels();
+    await slaWatch?.catch(() => undefined);
+    await condition(allHandlersFinished);
+  });
   return { orderNo: order.orderNo, status: ctx.progress.status, trackingNumbers: ctx.progress.shipments.map((s) => s.trackingNo ?? '').filter(Boolean) };
 
-  /** Tells the customer and starts a tracking child for each parcel just handed over. */
-  async function startTracking() {
-    if (!patched(TRACKING_PATCH)) return;
-    for (const s of ctx.progress.shipments) {
-      if (tracked.has(s.id) || !s.trackingNo) continue;
-      tracked.add(s.id);
-      await db.notifyCustomer({ orderNo: order.orderNo, kind: 'shipped', dedupeKey: `shipped:${s.id}`, carrier: s.carrier, trackingNo: s.trackingNo });
-      trackers.push(executeChild(shipmentTracking, { workflowId: `track-${s.id}`, args: [{ orderNo: order.orderNo, shipmentId: s.id, policy }] }));
+  /** Why the flow ended early, and how the order ends: cancelled (a decision, a person, Temporal) or failed. */
+  function classifyEnd(err: unknown): { reason: string; outcome: 'cancelled' | 'failed' } | undefined {
+    if (err instanceof OrderCancellation) return { reason: err.reason, outcome: 'cancelled' };
+    if (cancelRequest && isCancellation(err)) return { reason: `cancelled by ${cancelRequest.requestedBy}: ${cancelRequest.reason}`, outcome: 'cancelled' };
+    if (!patched(COMPENSATION_PATCH)) return undefined; // orders from before: a failure failed the workflow, nothing undone
+    // A cancel request sent to the workflow from the Temporal UI or CLI is a cancellation like any other.
+    if (isCancellation(err)) return { reason: 'cancelled through Temporal (a cancel request on the workflow)', outcome: 'cancelled' };
+    const cause = err instanceof ActivityFailure && err.cause instanceof Error ? `${err.activityType ?? 'activity'}: ${err.cause.message}` : err instanceof Error ? err.message : String(err);
+    return { reason: `failed: ${cause}`.slice(0, 450), outcome: 'failed' };
+  }
+
+  /** The flow as stages; a run that continues as new resumes at the stage it stopped in. */
+  async function runStages(): Promise<void> {
+    for (;;) {
+      switch (stage.name) {
+        case 'intake':
+          stage = await intake();
+          break;
+        case 'restock': {
+          const waiting = stage;
+          await waitForBackOrders(ctx, waiting.lineIds, filledLines, () => checkpoint(waiting));
+          stage = waiting.next;
+          break;
+        }
+        case 'ship': {
+          const round = stage;
+          const outcome = await shipReservedLines(ctx, desk, filledLines, { firstRound: round.round === 1, inspectionPass: round.inspectionPass });
+          if (outcome.kind === 'wait_for_replacement') {
+            stage = { name: 'restock', lineIds: outcome.lineIds, next: { ...round, inspectionPass: round.inspectionPass + 1 } };
+            break;
+          }
+          await startTracking();
+          if (round.shipLater.length) {
+            // The back-ordered rest of a partial shipment ships as its own parcel(s) when restock arrives.
+            await ctx.moveTo('partially_shipped', `P1.10: the available part has shipped; ${round.shipLater.length} line(s) wait for restock`);
+            stage = { name: 'restock', lineIds: round.shipLater, next: { name: 'ship', round: round.round + 1, inspectionPass: 1, shipLater: [] } };
+            break;
+          }
+          await ctx.moveTo('shipped', `P2.2: shipped (${ctx.progress.shipments.filter((s) => s.shipped !== false).map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')})`);
+          stage = { name: 'follow' };
+          break;
+        }
+        case 'follow':
+          return;
+      }
     }
   }
 
-  /** P3.3: the order is delivered when every parcel is; a parcel returned to sender goes through the returns path. */
-  async function followParcels() {
-    const results: ShipmentTrackingResult[] = await Promise.all(trackers);
-    let returned = false;
-    for (const r of results.filter((x) => x.outcome === 'returned_to_sender')) {
-      const { rmaNo } = await db.openReturnForShipment({ shipmentId: r.shipmentId });
-      const done = await executeChild(orderReturn, { workflowId: `return-${rmaNo}`, args: [{ rmaNo, orderNo: order.orderNo, source: 'returned_to_sender', policy }] });
-      returned ||= done.orderReturned;
-    }
-    if (returned) ctx.progress.status = 'returned'; // written by the return when the last unit came back
-    else if (results.some((r) => r.outcome === 'delivered')) {
-      const all = results.every((r) => r.outcome === 'delivered');
-      await ctx.moveTo('delivered', all ? 'P3.3: every parcel delivered' : `P3.3: delivered (${results.filter((r) => r.outcome !== 'delivered').map((r) => `${r.shipmentId} ${r.outcome}`).join(', ')})`);
-    }
-  }
-
-  async function fulfil() {
+  async function intake(): Promise<Stage> {
     // P1.1 confirm the order against the catalog as it is now (it was checked at the API).
     const { issues } = await db.confirmOrderAgainstCatalog(order.orderNo);
     if (issues.length) {
@@ -150,72 +239,146 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY }: Order
 
     // P1.3 no shipping before the payment is confirmed.
     await ctx.moveTo('awaiting_payment', 'P1.3: waiting for payment confirmation');
-    const charge = await payment.requestPayment({ orderNo: order.orderNo });
-    let result: PaymentResult['status'] | 'pending' = charge.status;
+    let charge: Awaited<ReturnType<typeof payment.requestPayment>>;
+    try {
+      charge = await paymentRequest(policy.paymentDeadlineMs).requestPayment({ orderNo: order.orderNo });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+      // The provider did not answer before the payment deadline: not confirmed (the charge, if it
+      // happened, is voided or refunded by the compensation).
+      throw new OrderCancellation(`P1.3: the payment provider did not answer (${err.cause instanceof Error ? err.cause.message : err.message})`);
+    }
+    let result: PaymentResult['status'] | 'pending' | 'voided' = charge.status;
     if (result === 'pending') {
       ctx.progress.waitingFor = 'payment confirmation (webhook)';
       const arrived = await condition(() => paymentResult !== undefined, policy.paymentDeadlineMs);
       ctx.progress.waitingFor = null;
       if (!arrived) throw new OrderCancellation('P1.3: payment not confirmed before the deadline');
-      await payment.recordPaymentResult({ orderNo: order.orderNo, status: paymentResult!.status, reference: paymentResult!.reference });
-      result = paymentResult!.status;
+      const recorded = await payment.recordPaymentResult({ orderNo: order.orderNo, status: paymentResult!.status, reference: paymentResult!.reference });
+      // What the charge says now is the truth (a late "failed" for a charge that succeeded stays succeeded).
+      result = patched(COMPENSATION_PATCH) ? recorded.status : paymentResult!.status;
     }
     if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
     await ctx.moveTo('paid', 'P1.3: payment confirmed');
 
     // P1.10 contingencies for what could not be reserved.
     const later = await handleShortages(ctx, desk, reservation.shortages);
-    if (later.waitForAllBeforeShipping.length) await waitForBackOrders(ctx, later.waitForAllBeforeShipping, filledLines);
-
-    // P1.4 – P2.2 for what is reserved now.
-    await shipReservedLines(ctx, desk, filledLines, { firstRound: true });
-    await startTracking();
-
-    // The back-ordered rest of a partial shipment ships as its own parcel(s) when restock arrives.
-    if (later.shipLater.length) {
-      await ctx.moveTo('partially_shipped', `P1.10: the available part has shipped; ${later.shipLater.length} line(s) wait for restock`);
-      await waitForBackOrders(ctx, later.shipLater, filledLines);
-      await shipReservedLines(ctx, desk, filledLines, { firstRound: false });
-      await startTracking();
-    }
-    await ctx.moveTo('shipped', `P2.2: shipped (${ctx.progress.shipments.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')})`);
+    const ship: ShipStage = { name: 'ship', round: 1, inspectionPass: 1, shipLater: later.shipLater };
+    return later.waitForAllBeforeShipping.length ? { name: 'restock', lineIds: later.waitForAllBeforeShipping, next: ship } : ship;
   }
 
-  /** Undo in reverse order of doing: close tasks, cancel bookings (void labels), back-orders, stock, refund. */
-  async function compensate(reason: string) {
+  /**
+   * At a long wait's safety-net wake-up: when this run's history has reached its budget (or
+   * Temporal suggests it), and nothing is in flight that the next run could not pick up (an open
+   * task, an update being handled, an SLA step, a cancellation, a tracker that ends with this run),
+   * continue as new with everything the order knows.
+   */
+  async function checkpoint(at: Stage): Promise<void> {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength < historyBudget(policy)) return;
+    if (desk.openCount > 0 || !allHandlersFinished() || cancelRequest || compensating || sla?.busy || legacyTrackers.length) return;
+    if (!patched(CONTINUE_AS_NEW_PATCH)) return; // (a marker only when a run actually continues as new)
+    await continueAsNew<typeof orderFulfillment>({
+      order,
+      policy,
+      carried: {
+        stage: at,
+        context: ctx.state(),
+        filledLines: [...filledLines],
+        tracked: [...tracked],
+        parcelOutcomes: [...parcelOutcomes.values()],
+        sla: sla ? { ...sla } : undefined,
+        run: runNo + 1,
+      },
+    });
+  }
+
+  /** Tells the customer and starts a tracking workflow for each parcel just handed over. */
+  async function startTracking() {
+    if (!patched(TRACKING_PATCH)) return;
+    for (const s of ctx.progress.shipments) {
+      if (tracked.has(s.id) || !s.trackingNo) continue;
+      tracked.add(s.id);
+      await tellCustomer({ orderNo: order.orderNo, kind: 'shipped', dedupeKey: `shipped:${s.id}`, carrier: s.carrier, trackingNo: s.trackingNo });
+      const args = [{ orderNo: order.orderNo, shipmentId: s.id, policy }] as const;
+      if (patched(TRACKERS_REPORT_PATCH)) {
+        // The parcel is followed on its own (it keeps going if the order continues as new) and
+        // reports its end by signal (parcelTracked).
+        await startChild(shipmentTracking, { workflowId: `track-${s.id}`, args: [...args], parentClosePolicy: ParentClosePolicy.ABANDON });
+      } else {
+        legacyTrackers.push(executeChild(shipmentTracking, { workflowId: `track-${s.id}`, args: [...args] }));
+      }
+    }
+  }
+
+  /** P3.3: the order is delivered when every parcel is; a parcel returned to sender goes through the returns path. */
+  async function followParcels() {
+    let results: ShipmentTrackingResult[];
+    if (legacyTrackers.length) {
+      results = await Promise.all(legacyTrackers);
+    } else {
+      const waiting = () => [...tracked].filter((id) => !parcelOutcomes.has(id));
+      ctx.progress.waitingFor = 'the parcels to arrive';
+      while (waiting().length) {
+        if (await condition(() => waiting().length === 0, safetyNetMs(policy, PARCEL_LOOK_EVERY_MS))) break;
+        // A report can be lost (the tracker ended while this order was between runs, or failed):
+        // the parcels' own records say how their tracking ended.
+        for (const r of await db.parcelOutcomes({ orderNo: order.orderNo, shipmentIds: waiting() })) parcelOutcomes.set(r.shipmentId, { shipmentId: r.finalShipmentId, outcome: r.outcome });
+        if (waiting().length) await checkpoint({ name: 'follow' });
+      }
+      ctx.progress.waitingFor = null;
+      results = [...tracked].map((id) => parcelOutcomes.get(id)!);
+    }
+    let returned = false;
+    for (const r of results.filter((x) => x.outcome === 'returned_to_sender')) {
+      const { rmaNo } = await db.openReturnForShipment({ shipmentId: r.shipmentId });
+      const done = await executeChild(orderReturn, { workflowId: `return-${rmaNo}`, args: [{ rmaNo, orderNo: order.orderNo, source: 'returned_to_sender', policy }] });
+      returned ||= done.orderReturned;
+    }
+    if (returned) ctx.progress.status = 'returned'; // written by the return when the last unit came back
+    else if (results.some((r) => r.outcome === 'delivered')) {
+      const all = results.every((r) => r.outcome === 'delivered');
+      await ctx.moveTo('delivered', all ? 'P3.3: every parcel delivered' : `P3.3: delivered (${results.filter((r) => r.outcome !== 'delivered').map((r) => `${r.shipmentId} ${r.outcome}`).join(', ')})`);
+    }
+  }
+
+  /**
+   * Undo in reverse order of doing, everything that has not left the warehouse: tasks, bookings
+   * (void labels), back-orders, stock, and the charge (a pending one voided, the unshipped part
+   * refunded). A partly shipped order keeps its shipped parcels, which are still followed.
+   */
+  async function compensate(reason: string, outcome: 'cancelled' | 'failed') {
+    if (!patched(COMPENSATION_PATCH)) return compensateAsBefore(reason);
+    const partial = ctx.shippedParcels > 0;
+    await ctx.note(partial ? 'rest_cancelled' : 'cancellation', partial ? `the unshipped rest is cancelled: ${reason}` : reason);
+    if (!partial) await db.recordCancelReason({ orderNo: order.orderNo, reason });
+    await db.cancelOpenTasks(order.orderNo);
+    const { releasedSkus } = await db.beginCancellation(order.orderNo);
+    await desk.persist('cancel the waybills of unshipped parcels', () => db.cancelBookings(order.orderNo));
+    await db.allocateBackOrders(releasedSkus); // what this order gave back serves waiting back-orders first
+    const money = await desk.persist('void or refund the charge', () =>
+      payment.settleCancelledPayment({ orderNo: order.orderNo, reason, idempotencyKey: partial ? `refund:${order.orderNo}:rest` : `refund:${order.orderNo}:cancel` }),
+    );
+    const refunded = money?.refunded ? `; refunded ${money.amount.toFixed(2)} ${order.currency}` : money?.charge === 'voided' ? '; the pending charge was voided' : '';
+    if (money?.refunded) await tellCustomer({ orderNo: order.orderNo, kind: 'refunded', dedupeKey: `refunded:cancel:${order.orderNo}`, amount: money.amount });
+    if (partial) {
+      await ctx.moveTo('shipped', `P1.10: shipped in part; the rest was cancelled (${reason})${refunded}`);
+    } else {
+      await ctx.moveTo(outcome, `${reason}${refunded}`);
+    }
+  }
+
+  /** Compensation of orders that began before COMPENSATION_PATCH (kept for their replay). */
+  async function compensateAsBefore(reason: string) {
     await ctx.note('cancellation', reason);
     await db.recordCancelReason({ orderNo: order.orderNo, reason });
     await db.cancelOpenTasks(order.orderNo);
     await db.cancelBookings(order.orderNo);
     await db.cancelBackOrders(order.orderNo);
     await db.releaseStock(order.orderNo);
-    await db.allocateBackOrders(order.lines.map((l) => l.sku)); // what this order gave back serves waiting back-orders first
-    // Whatever is left of the charge (the provider caps it; nothing when nothing was charged).
+    await db.allocateBackOrders(order.lines.map((l) => l.sku));
     const total = order.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
     const refund = total > 0 ? await payment.refundPayment({ orderNo: order.orderNo, amount: total, reason, idempotencyKey: `refund:${order.orderNo}:cancel` }) : { refunded: false, amount: 0 };
     await ctx.moveTo('cancelled', `${reason}${refund.refunded ? `; refunded ${refund.amount.toFixed(2)} ${order.currency}` : ''}`);
   }
 }
-
-/** P2.8: at 75 % of the ship-by time an unshipped retail order is at risk; past it, a breach. */
-async function watchRetailSla(ctx: OrderContext, desk: TaskDesk, done: () => boolean): Promise<void> {
-  const start = Date.now();
-  const sla = retailSla(start, ctx.policy.retailSlaMs, ctx.policy.atRiskFraction);
-  await db.setShipBy({ orderNo: ctx.orderNo, shipBy: new Date(sla.shipByMs).toISOString() });
-  if (await condition(done, sla.atRiskAtMs - start)) return;
-  upsertSearchAttributes([{ key: SA.atRisk, value: true }]);
-  await db.markAtRisk(ctx.orderNo);
-  await ctx.note('sla_at_risk', `P2.8: not shipped at ${Math.round(ctx.policy.atRiskFraction * 100)} % of the retail ship-by time (ship by ${new Date(sla.shipByMs).toISOString()})`);
-  const decision = desk
-    .ask('sla_at_risk', { shipBy: new Date(sla.shipByMs).toISOString() }, 'the retail 24 h ship-by deadline is near', Math.max(0, sla.shipByMs - Date.now()))
-    .then((d) => {
-      if (d === 'expedite') ctx.serviceLevel = 'express';
-    });
-  const shippedInTime = await condition(done, Math.max(0, sla.shipByMs - Date.now()));
-  if (!shippedInTime) await db.recordSlaBreach({ orderNo: ctx.orderNo, detail: `P2.8: ship-by deadline ${new Date(sla.shipByMs).toISOString()} passed before hand-over` });
-  // Shipped or cancelled: a warning nobody answered is moot now.
-  await condition(done);
-  await desk.withdrawOpen('sla_at_risk', 'the order no longer waits for shipping');
-  await decision;
-}
-

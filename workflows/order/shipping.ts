@@ -2,11 +2,22 @@ import { selectCarriers, isDomestic } from '../../domain/carriers';
 import { choosePackaging } from '../../domain/packaging';
 import { splitIntoParcels } from '../../domain/parcels';
 import { DEFAULT_CUTOFFS, needsPickupBooking, pickupWindow, plannedShipDate } from '../../domain/scheduling';
-import { carrier, db, payment } from './activities';
+import { carrier, customs, db, payment } from './activities';
 import { OrderCancellation, OrderContext, SA } from './context';
 import { waitForBackOrders } from './stock';
 import type { TaskDesk } from './task-desk';
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
+import type { BookingResult } from '../../adapters/carriers/carrier';
+
+/** A damaged unit to be replaced ends the round before packing; the order waits, then picks again. */
+const REPLACEMENT_RESTARTS_ROUND = 'replacement-restarts-round';
+
+/** How a round ended: handed over, or waiting for replacements of damaged units (P1.4). */
+export type RoundOutcome = { kind: 'handed_over' } | { kind: 'wait_for_replacement'; lineIds: number[] };
+
+/** An outside call whose retries ran out (not a cancellation): the process's own contingency takes over. */
+const gaveUp = (err: unknown): err is ActivityFailure => err instanceof ActivityFailure && !isCancellation(err);
+const failureText = (err: ActivityFailure) => (err.cause instanceof Error ? err.cause.message : err.message).slice(0, 200);
 
 const SHOP_COUNTRY = 'CN';
 
@@ -15,18 +26,26 @@ const SHOP_COUNTRY = 'CN';
  * (P1.6), group-buy count (P2.9), picking and parcels (P1.8), packaging (P1.5), customs (P2.10),
  * carrier choice and booking (P2.5, P2.3, P2.4) with ship date (P1.9) and pickup (P2.6), hand-over (P2.2).
  */
-export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, filled: Set<number>, opts: { firstRound: boolean }): Promise<void> {
+export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, filled: Set<number>, opts: { firstRound: boolean; inspectionPass?: number }): Promise<RoundOutcome> {
   const { orderNo, order } = ctx;
   await ctx.moveTo('picking', 'P1.8: picking');
 
   // P1.4 inspection: a damaged unit without a spare needs a decision.
-  const inspection = await db.inspectPickedUnits(orderNo);
+  const pass = opts.inspectionPass ?? 1;
+  const inspection = await db.inspectPickedUnits(pass === 1 ? orderNo : { orderNo, pass });
+  const replacements: number[] = [];
   for (const damaged of inspection.unresolved) {
     const decision = await desk.ask('damaged_goods', { sku: damaged.sku, lineId: damaged.lineId }, `a damaged ${damaged.sku} with no spare in stock`);
     if (decision === 'cancel_order') throw new OrderCancellation(`P1.4: damaged ${damaged.sku}; order cancelled by decision`);
     const missingLine = await splitOffMissingUnit(ctx, damaged.lineId);
     if (decision === 'wait_for_replacement') {
       await db.registerBackOrders({ orderNo, lineIds: [missingLine] });
+      if (patched(REPLACEMENT_RESTARTS_ROUND)) {
+        // The order waits for the replacement outside this round (a wait that may last weeks and
+        // continue as new), then picks and inspects again.
+        replacements.push(missingLine);
+        continue;
+      }
       await waitForBackOrders(ctx, [missingLine], filled);
       await ctx.moveTo('picking', `P1.4: replacement ${damaged.sku} arrived; picking`);
     } else {
@@ -35,6 +54,7 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
       await ctx.note('refund', `P1.4: damaged ${damaged.sku} ships without replacement; refunded ${amount.toFixed(2)} ${order.currency}`);
     }
   }
+  if (replacements.length) return { kind: 'wait_for_replacement', lineIds: replacements };
 
   // P1.6 product labels must be complete before packing.
   for (;;) {
@@ -92,7 +112,14 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
   if (!isDomestic(SHOP_COUNTRY, order.shippingAddress.country)) {
     for (const id of shipmentIds) {
       for (let attempt = 1; ; attempt++) {
-        const review = await carrier.declareCustoms({ shipmentId: id, attempt });
+        let review: { accepted: boolean; issues: Array<{ path: string; message: string }>; reason?: string };
+        try {
+          review = await customs.declareCustoms({ shipmentId: id, attempt });
+        } catch (err) {
+          if (!gaveUp(err)) throw err;
+          // The broker did not answer through every retry: a customs hold for a person to decide on.
+          review = { accepted: false, issues: [], reason: `the customs broker did not answer: ${failureText(err)}` };
+        }
         if (review.accepted) {
           await ctx.note('customs', `P2.10: customs declaration of ${id} accepted`);
           break;
@@ -123,7 +150,9 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
         const plan = plannedShipDate(Date.now(), DEFAULT_CUTOFFS[code]);
         const pickup = needsPickupBooking(parcel.weightGrams);
         const window = pickup.required ? pickupWindow(plan.shipAtMs) : undefined;
-        const result = await carrier.bookShipment({
+        let result: BookingResult;
+        try {
+          result = await carrier.bookShipment({
           shipmentId: id,
           carrier: code,
           carrierReason: choice.reason,
@@ -131,10 +160,16 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
           plannedShipAt: new Date(plan.shipAtMs).toISOString(),
           scheduleReason: `${plan.reason}${pickup.required ? `; ${pickup.reason}` : ''}`,
           pickupWindow: window ? { earliest: new Date(window.earliestMs).toISOString(), latest: new Date(window.latestMs).toISOString() } : undefined,
-        });
+          });
+        } catch (err) {
+          if (!gaveUp(err)) throw err;
+          // P2.4: a carrier that does not answer through every retry is treated like one that refused.
+          result = { accepted: false, reason: `unavailable: ${failureText(err)}` };
+        }
         if (result.accepted) {
           ctx.progress.shipments[offset + i] = { id, carrier: code, trackingNo: result.waybillNo };
-          upsertSearchAttributes([{ key: SA.carrier, value: code }]);
+          const carriers = [...new Set(ctx.progress.shipments.map((s) => s.carrier).filter((c): c is string => Boolean(c)))];
+          upsertSearchAttributes([{ key: SA.carrier, value: code }, { key: SA.carriers, value: carriers }]);
           booked = true;
           break;
         }
@@ -150,10 +185,14 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
   const booked = ctx.progress.shipments.slice(offset);
   await ctx.moveTo('booked', `P2.3: booked ${booked.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')}`, { shipments: booked });
 
-  // P2.2 hand-over: from here the order can no longer be cancelled, only returned.
+  // P2.2 hand-over: while it runs, no cancellation comes between; after it, these parcels can only be returned.
   ctx.handedOver = true;
+  ctx.handingOver = true;
   await db.commitShippedLines(picked.lineIds);
   await db.markShipmentsShipped({ shipmentIds });
+  for (const s of ctx.progress.shipments.slice(offset)) s.shipped = true;
+  ctx.handingOver = false;
+  return { kind: 'handed_over' };
 }
 
 /** A line short one unit (a damaged one written off) is split so the missing unit has a line of its own. */

@@ -6,7 +6,8 @@ export interface OrderProgress {
   status: OrderStatus;
   /** What the workflow waits for now, in words (for the supervisor console). */
   waitingFor: string | null;
-  shipments: Array<{ id: string; carrier?: string; trackingNo?: string }>;
+  /** The order's parcels; `shipped` once handed over to the carrier. */
+  shipments: Array<{ id: string; carrier?: string; trackingNo?: string; shipped?: boolean }>;
   openTasks: Array<{ taskId: number; kind: string; options: readonly string[]; defaultOption: string; deadline: string }>;
 }
 

@@ -1,4 +1,5 @@
 import { condition } from '@temporalio/workflow';
+import { safetyNetMs } from '../../domain/policy';
 import type { Shortage } from '../../activities/inventory.activities';
 import { db, payment } from './activities';
 import { OrderCancellation, OrderContext } from './context';
@@ -56,17 +57,25 @@ export async function handleShortages(ctx: OrderContext, desk: TaskDesk, shortag
   return plan;
 }
 
-/** Waits until a restock has reserved every one of these back-ordered lines (signal from the API). */
-export async function waitForBackOrders(ctx: OrderContext, lineIds: number[], filled: Set<number>): Promise<void> {
+/** How often a back-ordered order looks in the database itself (business time, scaled). */
+const RESTOCK_LOOK_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Waits until a restock has reserved every one of these back-ordered lines (signal from the API).
+ * Blind-box restocks take weeks: the wait is the backOrderFilled signal plus an hourly look at the
+ * database (a signal lost between the restock's commit and its send), and at each look the order may
+ * continue as new (`checkpoint`) so that no run's history grows past its budget.
+ */
+export async function waitForBackOrders(ctx: OrderContext, lineIds: number[], filled: Set<number>, checkpoint?: () => Promise<void>): Promise<void> {
   if (lineIds.every((id) => filled.has(id))) return;
-  if (ctx.progress.status !== 'partially_shipped') {
+  if (ctx.progress.status !== 'partially_shipped' && ctx.progress.status !== 'back_ordered') {
     await ctx.moveTo('back_ordered', `P1.10: back-ordered, waiting for restock (${lineIds.length} line(s))`, { lineIds });
   }
   ctx.progress.waitingFor = `restock of back-ordered line(s) ${lineIds.join(', ')}`;
-  // The restock's signal is the fast path; a periodic look at the database is the safety net for a
-  // signal lost between the restock's commit and its send.
-  while (!(await condition(() => lineIds.every((id) => filled.has(id)), '1 minute'))) {
+  const lookEvery = safetyNetMs(ctx.policy, RESTOCK_LOOK_EVERY_MS);
+  while (!(await condition(() => lineIds.every((id) => filled.has(id)), lookEvery))) {
     for (const id of await db.filledBackOrderLines(ctx.orderNo)) filled.add(id);
+    if (!lineIds.every((id) => filled.has(id))) await checkpoint?.();
   }
   ctx.progress.waitingFor = null;
   await ctx.note('back_order_filled', `P1.10: restock arrived for line(s) ${lineIds.join(', ')}`);

@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
 import { TASK_KINDS } from '../../domain/tasks';
 import type { TaskKind } from '../../domain/types';
 import { db } from './activities';
@@ -33,15 +33,15 @@ export class TaskDesk {
   private readonly open = new Map<number, OpenTask>();
   /**
    * Tasks being opened: their row is already visible to the API while the workflow has not yet seen
-   * the id the database gave them. A decision arriving in that instant is accepted and waits for it.
+   * the id the database gave them. A decision naming such a task by its key is accepted and waits for it.
    */
-  private readonly opening: Array<{ options: readonly string[] }> = [];
+  private readonly opening: Array<{ key: string; options: readonly string[] }> = [];
 
   constructor(private readonly ctx: DeskContext) {
     setHandler(
       decideTaskUpdate,
       async (d) => {
-        await condition(() => this.open.has(d.taskId) || this.opening.length === 0);
+        await condition(() => this.open.has(d.taskId) || !this.opening.some((o) => o.key === d.taskKey));
         const task = this.open.get(d.taskId);
         if (!task) throw ApplicationFailure.nonRetryable(`task ${d.taskId} is not open on order ${ctx.orderNo}`, 'TaskNotOpen');
         if (!task.options.includes(d.decision)) throw ApplicationFailure.nonRetryable(`"${d.decision}" is not an option of this ${task.kind} task`, 'InvalidDecision');
@@ -61,7 +61,9 @@ export class TaskDesk {
         validator: (d) => {
           const task = this.open.get(d.taskId);
           if (!task) {
-            if (this.opening.some((o) => o.options.includes(d.decision))) return; // the handler waits for its id
+            // Only the task being opened right now, named by its key, may be decided before its id is known.
+            const opening = this.opening.find((o) => d.taskKey !== undefined && o.key === d.taskKey);
+            if (opening && opening.options.includes(d.decision)) return;
             throw new Error(`task ${d.taskId} is not open on order ${ctx.orderNo}`);
           }
           if (task.result) throw new Error(`task ${d.taskId} was already decided: ${task.result.decision}`);
@@ -70,6 +72,11 @@ export class TaskDesk {
         },
       },
     );
+  }
+
+  /** How many tasks wait for a person now (a run does not continue as new while any does). */
+  get openCount(): number {
+    return this.opening.length + [...this.open.values()].filter((t) => !t.result).length;
   }
 
   /** Like ask, with the correction a person attached to the decision (e.g. a corrected address). */
@@ -85,9 +92,10 @@ export class TaskDesk {
     const defaultOption = this.ctx.policy.taskDefaults[kind] ?? spec.defaultOption;
     const deadlineMs = deadlineOverrideMs ?? this.ctx.policy.taskDeadlineMs[kind] ?? spec.deadlineMs;
     const deadline = new Date(Date.now() + deadlineMs).toISOString();
-    const opening = { options: spec.options };
+    const key = `task:${this.ctx.nextKey(kind)}`;
+    const opening = { key, options: spec.options };
     this.opening.push(opening);
-    const { taskId } = await db.openTask({
+    const opened = await db.openTask({
       orderNo: this.ctx.orderNo,
       kind,
       options: spec.options,
@@ -95,10 +103,14 @@ export class TaskDesk {
       deadline,
       context,
       priority: spec.priority,
-      workflowKey: `${this.ctx.orderNo}:${workflowInfo().runId}:task:${this.ctx.nextKey(kind)}`,
+      workflowKey: key,
       workflowId: workflowInfo().workflowId,
     });
+    const { taskId } = opened;
     const task: OpenTask = { taskId, kind, options: spec.options, deciding: false };
+    // A step re-run after `temporal workflow reset` opens the same task again: if it was already
+    // decided in the first run, that decision stands.
+    if (opened.status && opened.status !== 'open' && opened.decision) task.result = { taskId, decision: opened.decision, decidedBy: opened.decidedBy ?? 'system' };
     this.open.set(taskId, task);
     this.opening.splice(this.opening.indexOf(opening), 1);
     onOpen?.(task);
@@ -131,6 +143,25 @@ export class TaskDesk {
       if (task.result) continue;
       const r = await db.resolveTask({ orderNo: this.ctx.orderNo, taskId: task.taskId, decision: 'withdrawn', decidedBy: 'system', note: why, status: 'cancelled' });
       task.result = { taskId: task.taskId, decision: r.decision, decidedBy: r.decidedBy };
+    }
+  }
+
+  /**
+   * A step that must happen (cancelling a waybill, voiding or refunding a cancelled order's charge)
+   * and talks to an outside service: its activity retries with back-off; when the retries run out,
+   * a step_failed task asks a person to retry or to confirm it was done by hand. Returns undefined
+   * when a person did it by hand.
+   */
+  async persist<T>(step: string, run: () => Promise<T>): Promise<T | undefined> {
+    for (;;) {
+      try {
+        return await run();
+      } catch (err) {
+        if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+        const cause = err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.message);
+        const decision = await this.ask('step_failed', { step, error: cause.slice(0, 500) }, `${step} keeps failing: ${cause.slice(0, 120)}`);
+        if (decision === 'done_by_hand') return undefined;
+      }
     }
   }
 }

@@ -1,7 +1,10 @@
-import { condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import type { FulfillmentPolicy } from '../../domain/policy';
-import { db, payment } from '../order/activities';
+import { db, payment, tellCustomer } from '../order/activities';
+import { stepKey } from '../order/context';
 import { ReturnReceipt, returnReceivedSignal } from '../order/messages';
+import type { OrderProgress } from '../order/state';
+import { TaskDesk } from '../order/task-desk';
 
 export interface OrderReturnInput {
   rmaNo: string;
@@ -29,22 +32,28 @@ export async function orderReturn({ rmaNo, orderNo, source, policy }: OrderRetur
   setHandler(returnReceivedSignal, (r) => {
     receipt ??= r;
   });
+  let seq = 0;
+  const progress: Pick<OrderProgress, 'waitingFor' | 'openTasks'> = { waitingFor: null, openTasks: [] };
+  // A refund the provider keeps failing goes to a person (step_failed), not into endless retries.
+  const desk = new TaskDesk({ orderNo, policy, progress, nextKey: (what) => stepKey(rmaNo, ++seq, what) });
 
   if (source === 'customer') {
     const label = await db.issueReturnLabel(rmaNo);
-    await db.notifyCustomer({ orderNo, kind: 'return_label', dedupeKey: `return-label:${rmaNo}`, carrier: label.carrier, trackingNo: label.waybillNo, rmaNo });
+    await tellCustomer({ orderNo, kind: 'return_label', dedupeKey: `return-label:${rmaNo}`, carrier: label.carrier, trackingNo: label.waybillNo, rmaNo });
   }
   const arrived = await condition(() => receipt !== undefined, RETURN_WINDOW_MS * policy.timeScale);
   if (!arrived) {
     await db.closeReturn({ rmaNo, status: 'expired', refundAmount: 0 });
+    await condition(allHandlersFinished);
     return { rmaNo, status: 'expired', refunded: 0, orderReturned: false };
   }
   await db.receiveReturn({ rmaNo, lines: receipt!.lines, receivedBy: receipt!.receivedBy });
-  await db.notifyCustomer({ orderNo, kind: 'return_received', dedupeKey: `return-received:${rmaNo}`, rmaNo });
+  await tellCustomer({ orderNo, kind: 'return_received', dedupeKey: `return-received:${rmaNo}`, rmaNo });
   await db.settleReturnedStock(rmaNo);
   const amount = await db.returnValue(rmaNo);
-  const refund = amount > 0 ? await payment.refundPayment({ orderNo, amount, reason: `P3.4: return ${rmaNo}`, idempotencyKey: `refund:${orderNo}:return:${rmaNo}` }) : { refunded: false, amount: 0 };
-  if (refund.refunded) await db.notifyCustomer({ orderNo, kind: 'refunded', dedupeKey: `refunded:return:${rmaNo}`, amount: refund.amount, rmaNo });
+  const refund = amount > 0 ? ((await desk.persist(`refund return ${rmaNo}`, () => payment.refundPayment({ orderNo, amount, reason: `P3.4: return ${rmaNo}`, idempotencyKey: `refund:${orderNo}:return:${rmaNo}` }))) ?? { refunded: false, amount: 0 }) : { refunded: false, amount: 0 };
+  if (refund.refunded) await tellCustomer({ orderNo, kind: 'refunded', dedupeKey: `refunded:return:${rmaNo}`, amount: refund.amount, rmaNo });
   const closed = await db.closeReturn({ rmaNo, status: 'refunded', refundAmount: refund.amount });
+  await condition(allHandlersFinished);
   return { rmaNo, status: 'refunded', refunded: refund.amount, orderReturned: closed.orderReturned };
 }
