@@ -1,7 +1,9 @@
 import { beginCancellation } from '../db/cancellation';
 import { getCatalogItems } from '../db/catalog';
 import { appendEvent } from '../db/events';
-import { getOrder, getOrderLines, setOrderStatus } from '../db/orders';
+import { getOrder, getOrderLines, loadOrderInput, setOrderStatus } from '../db/orders';
+import { listShipments } from '../db/shipments';
+import { Context } from '@temporalio/activity';
 import { dbTime } from '../db/time';
 import { validateAgainstCatalog } from '../domain/order-validation';
 import type { OrderInput, OrderStatus, ValidationIssue } from '../domain/types';
@@ -17,7 +19,7 @@ export interface StatusChange {
   dedupeKey: string;
 }
 
-export function createOrderActivities({ db }: ActivityDeps) {
+export function createOrderActivities({ db, settings }: ActivityDeps) {
   return {
     /** P2.1 / P2.2: every transition is written with its time, for the timeline and the list. */
     async recordStatus(change: StatusChange): Promise<void> {
@@ -46,6 +48,40 @@ export function createOrderActivities({ db }: ActivityDeps) {
      */
     async beginCancellation(orderNo: string): Promise<{ releasedSkus: string[] }> {
       return beginCancellation(db, orderNo);
+    },
+
+    /**
+     * What settleAbandonedOrder needs to know of an order whose workflow ended without finishing:
+     * the order as submitted, its status and parcels, and whether it is settled already.
+     */
+    async settlementBrief(orderNo: string): Promise<{ order: OrderInput; status: OrderStatus; settled: boolean; shipments: Array<{ id: string; carrier?: string; trackingNo?: string; shipped: boolean }>; timeScale: number } | undefined> {
+      const order = await loadOrderInput(db, orderNo);
+      const row = await getOrder(db, orderNo);
+      if (!order || !row) return undefined;
+      const shipments = (await listShipments(db, orderNo)).map((s) => ({ id: s.id, carrier: s.carrier ?? undefined, trackingNo: s.trackingNo ?? undefined, shipped: Boolean(s.shippedAt) && s.status !== 'cancelled' }));
+      const settled = ['cancelled', 'failed', 'delivered', 'returned'].includes(row.status) || (row.status === 'shipped' && !(await getOrderLines(db, orderNo)).some((l) => !['shipped', 'cancelled'].includes(l.status)));
+      return { order, status: row.status, settled, shipments, timeScale: settings.timeScale };
+    },
+
+    /**
+     * Orders whose workflow ended abnormally (terminated, failed, timed out, cancelled without
+     * compensating) and whose record still shows them unsettled, found through Temporal's visibility
+     * (one query, not a describe per order). At most 200 per look.
+     */
+    async findAbandonedOrders(): Promise<Array<{ orderNo: string; why: string }>> {
+      const client = Context.current().client;
+      const found: Array<{ orderNo: string; why: string }> = [];
+      const query = "WorkflowType = 'orderFulfillment' AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR ExecutionStatus = 'Canceled')";
+      for await (const wf of client.workflow.list({ query, pageSize: 200 })) {
+        if (!wf.workflowId.startsWith('order-')) continue;
+        const orderNo = wf.workflowId.slice('order-'.length);
+        const brief = await getOrder(db, orderNo);
+        if (!brief || ['cancelled', 'failed', 'delivered', 'returned'].includes(brief.status)) continue;
+        if (brief.status === 'shipped' && !(await getOrderLines(db, orderNo)).some((l) => !['shipped', 'cancelled'].includes(l.status))) continue;
+        found.push({ orderNo, why: `workflow ${wf.status.name.toLowerCase()}` });
+        if (found.length >= 200) break;
+      }
+      return found;
     },
 
     async recordCancelReason(input: { orderNo: string; reason: string }): Promise<void> {

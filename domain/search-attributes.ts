@@ -6,7 +6,9 @@
 export const SEARCH_ATTRIBUTES = {
   BoxflowOrderStatus: 'Keyword',
   BoxflowOrderType: 'Keyword',
+  /** The carrier of the parcel booked last (kept for existing queries); BoxflowCarriers lists them all. */
   BoxflowCarrier: 'Keyword',
+  BoxflowCarriers: 'KeywordList',
   BoxflowAtRisk: 'Bool',
 } as const;
 export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;

@@ -17,7 +17,7 @@ temporal operator namespace describe --address "$ADDRESS" -n "$NS" >/dev/null 2>
   || temporal operator namespace create --address "$ADDRESS" -n "$NS" --retention "$RETENTION"
 
 # Keep in step with domain/search-attributes.ts.
-for attr in BoxflowOrderStatus:Keyword BoxflowOrderType:Keyword BoxflowCarrier:Keyword BoxflowAtRisk:Bool; do
+for attr in BoxflowOrderStatus:Keyword BoxflowOrderType:Keyword BoxflowCarrier:Keyword BoxflowCarriers:KeywordList BoxflowAtRisk:Bool; do
   name="${attr%%:*}"; type="${attr#*:}"
   if temporal operator search-attribute list --address "$ADDRESS" -n "$NS" | grep -qw "$name"; then
     echo "[temporal-register] $name exists"

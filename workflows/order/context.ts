@@ -56,6 +56,8 @@ export class OrderContext {
     readonly order: OrderInput,
     readonly policy: FulfillmentPolicy,
     carried?: ContextState,
+    /** Prefix of this workflow's step keys (another workflow acting on the order uses its own). */
+    private readonly keyScope: string = order.orderNo,
   ) {
     this.orderNo = order.orderNo;
     this.progress = carried?.progress ?? { orderNo: order.orderNo, status: 'received', waitingFor: null, shipments: [], openTasks: [] };
@@ -72,7 +74,7 @@ export class OrderContext {
 
   /** A key unique within this order's workflow (across its runs), for activities that must write once. */
   nextKey(what: string): string {
-    return stepKey(this.orderNo, ++this.seq, what);
+    return stepKey(this.keyScope, ++this.seq, what);
   }
 
   /** The parcels that have left the warehouse (their tracking has started or will). */

@@ -19,6 +19,7 @@ import { DEFAULT_POLICY, FulfillmentPolicy, historyBudget, safetyNetMs } from '.
 import { slaAppliesTo } from '../../domain/sla';
 import type { OrderInput, OrderStatus } from '../../domain/types';
 import { db, payment, paymentRequest, tellCustomer } from './activities';
+import { undoUnshipped } from './compensation';
 import { ContextState, OrderCancellation, OrderContext, SA } from './context';
 import { backOrderFilledSignal, cancelOrderUpdate, ParcelTracked, parcelTrackedSignal, paymentResultSignal, PaymentResult } from './messages';
 import { shipReservedLines } from './shipping';
@@ -342,30 +343,10 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
     }
   }
 
-  /**
-   * Undo in reverse order of doing, everything that has not left the warehouse: tasks, bookings
-   * (void labels), back-orders, stock, and the charge (a pending one voided, the unshipped part
-   * refunded). A partly shipped order keeps its shipped parcels, which are still followed.
-   */
+  /** Undoes what has not left the warehouse (compensation.ts); orders from before the patch as they did. */
   async function compensate(reason: string, outcome: 'cancelled' | 'failed') {
     if (!patched(COMPENSATION_PATCH)) return compensateAsBefore(reason);
-    const partial = ctx.shippedParcels > 0;
-    await ctx.note(partial ? 'rest_cancelled' : 'cancellation', partial ? `the unshipped rest is cancelled: ${reason}` : reason);
-    if (!partial) await db.recordCancelReason({ orderNo: order.orderNo, reason });
-    await db.cancelOpenTasks(order.orderNo);
-    const { releasedSkus } = await db.beginCancellation(order.orderNo);
-    await desk.persist('cancel the waybills of unshipped parcels', () => db.cancelBookings(order.orderNo));
-    await db.allocateBackOrders(releasedSkus); // what this order gave back serves waiting back-orders first
-    const money = await desk.persist('void or refund the charge', () =>
-      payment.settleCancelledPayment({ orderNo: order.orderNo, reason, idempotencyKey: partial ? `refund:${order.orderNo}:rest` : `refund:${order.orderNo}:cancel` }),
-    );
-    const refunded = money?.refunded ? `; refunded ${money.amount.toFixed(2)} ${order.currency}` : money?.charge === 'voided' ? '; the pending charge was voided' : '';
-    if (money?.refunded) await tellCustomer({ orderNo: order.orderNo, kind: 'refunded', dedupeKey: `refunded:cancel:${order.orderNo}`, amount: money.amount });
-    if (partial) {
-      await ctx.moveTo('shipped', `P1.10: shipped in part; the rest was cancelled (${reason})${refunded}`);
-    } else {
-      await ctx.moveTo(outcome, `${reason}${refunded}`);
-    }
+    await undoUnshipped(ctx, desk, reason, outcome);
   }
 
   /** Compensation of orders that began before COMPENSATION_PATCH (kept for their replay). */
