@@ -5,6 +5,7 @@
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/knex';
 import { createFulfillmentWorker } from './create-worker';
+import { ensureSettlementSchedule } from './schedules';
 
 async function main() {
   const settings = loadSettings();
@@ -16,6 +17,8 @@ async function main() {
     address,
     workflowBundlePath: process.env.BOXFLOW_WORKFLOW_BUNDLE || undefined,
   });
+  const scheduleId = await ensureSettlementSchedule(settings, address);
+  console.log(`[worker] schedule ${scheduleId} settles orders whose workflow ended without compensating`);
   console.log(`[worker] polling task queue "${settings.temporal.taskQueue}" on ${address} (namespace ${settings.temporal.namespace})`);
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   await worker.run();

@@ -1,10 +1,9 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import type { Db } from '../../db/knex';
-import { getOrder } from '../../db/orders';
 import type { ValidationIssue } from '../../domain/types';
-import { PaymentResult, paymentResultSignal } from '../../workflows/order/messages';
-import { TemporalGateway, workflowIdFor } from '../services/order-intake';
+import type { PaymentResult } from '../../workflows/order/messages';
+import type { TemporalGateway } from '../services/order-intake';
+import { deliverPaymentResult } from '../services/payment-webhook';
 
 const ORDER_NO = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
 const KEYS = ['orderNo', 'status', 'reference'];
@@ -32,11 +31,7 @@ export function validatePaymentWebhook(body: unknown): { value?: { orderNo: stri
   return { value, issues };
 }
 
-/**
- * P1.3: the payment provider tells BoxFlow how a pending charge ended. The route checks the body and
- * that the order exists, then hands the result to the order's workflow as paymentResultSignal; the
- * workflow records it (compare-and-set from pending, so repeated deliveries change nothing).
- */
+/** P1.3: the payment provider tells BoxFlow how a pending charge ended (web/services/payment-webhook.ts). */
 export function webhooksApi(db: Db, temporal: TemporalGateway): Router {
   const r = Router();
 
@@ -46,30 +41,10 @@ export function webhooksApi(db: Db, temporal: TemporalGateway): Router {
       res.status(400).json({ error: 'validation_failed', details: issues });
       return;
     }
-    if (!(await getOrder(db, value.orderNo))) {
-      res.status(404).json({ error: 'not_found', message: `no order ${value.orderNo}` });
-      return;
-    }
-    const handle = temporal.client.workflow.getHandle(workflowIdFor(value.orderNo));
-    const result: PaymentResult = { status: value.status, ...(value.reference !== undefined ? { reference: value.reference } : {}) };
-    try {
-      await handle.signal(paymentResultSignal, result);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      // Not found: either the workflow has completed (signals go to running workflows only) or it was
-      // never started (the intake sweep will start it; a provider retries a non-2xx webhook).
-      let started = true;
-      try {
-        await handle.describe();
-      } catch (e) {
-        if (!(e instanceof WorkflowNotFoundError)) throw e;
-        started = false;
-      }
-      if (started) res.status(409).json({ error: 'order_closed', message: `order ${value.orderNo} is no longer waiting for anything` });
-      else res.status(409).json({ error: 'order_not_started', message: `the workflow of order ${value.orderNo} has not started yet; retry later` });
-      return;
-    }
-    res.status(202).json({ orderNo: value.orderNo, accepted: true });
+    const r = await deliverPaymentResult(db, temporal, value);
+    if (r.kind === 'accepted') res.status(202).json(r.body);
+    else if (r.kind === 'not_found') res.status(404).json({ error: 'not_found', message: r.message });
+    else res.status(409).json({ error: r.kind, message: r.message });
   });
 
   return r;

@@ -8,6 +8,7 @@ import {
   continueAsNew,
   executeChild,
   isCancellation,
+  log,
   ParentClosePolicy,
   patched,
   setHandler,
@@ -149,7 +150,13 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
 
   // P2.8: the retail ship-by clock runs beside the flow.
   const sla: SlaState | undefined = order.type === 'retail' && slaAppliesTo(order.type) ? (carried?.sla ?? { startedAtMs: Date.now(), atRiskNoted: false, breachRecorded: false, busy: false }) : undefined;
-  const slaWatch = sla ? watchRetailSla(ctx, desk, sla, () => ctx.handedOver || FINAL.includes(ctx.progress.status), Boolean(carried?.sla)) : undefined;
+  // Its rejection is handled at once: a cancel request from Temporal cancels it with the flow, and an
+  // unhandled rejection would fail the workflow task (the order would hang instead of compensating).
+  const slaWatch = sla
+    ? watchRetailSla(ctx, desk, sla, () => ctx.handedOver || FINAL.includes(ctx.progress.status), Boolean(carried?.sla)).catch((err) => {
+        if (!isCancellation(err)) log.warn('the ship-by watch ended with an error', { orderNo: order.orderNo, error: String(err) });
+      })
+    : undefined;
 
   try {
     await flow.run(() => runStages());
@@ -162,7 +169,7 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
     compensating = false;
     if (end.outcome === 'failed' && !ctx.shippedParcels) {
       await CancellationScope.nonCancellable(async () => {
-        await slaWatch?.catch(() => undefined);
+        await slaWatch;
         await condition(allHandlersFinished);
       });
       // Compensated: the workflow fails visibly (Temporal UI, alerts) with the cause attached.
@@ -171,7 +178,7 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
   }
   await CancellationScope.nonCancellable(async () => {
     if (ctx.shippedParcels && HANDED_OVER.includes(ctx.progress.status)) await followParcels();
-    await slaWatch?.catch(() => undefined);
+    await slaWatch;
     await condition(allHandlersFinished);
   });
   return { orderNo: order.orderNo, status: ctx.progress.status, trackingNumbers: ctx.progress.shipments.map((s) => s.trackingNo ?? '').filter(Boolean) };

@@ -43,6 +43,7 @@ export async function watchRetailSla(ctx: OrderContext, desk: TaskDesk, state: S
     decision = desk.ask('sla_at_risk', { shipBy }, 'the retail 24 h ship-by deadline is near', Math.max(0, sla.shipByMs - Date.now())).then((d) => {
       if (d === 'expedite') ctx.serviceLevel = 'express';
     });
+    decision.catch(() => undefined); // cancelled with the order before anyone decided: handled, not a failure
   }
   if (!state.breachRecorded) {
     const shippedInTime = await condition(done, Math.max(0, sla.shipByMs - Date.now()));

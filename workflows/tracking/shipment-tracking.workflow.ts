@@ -170,9 +170,12 @@ export async function shipmentTracking({ orderNo, shipmentId, policy, carried }:
         delayFlagged = true;
         await db.markShipmentDelayed({ shipmentId: current, reason: why });
         await notify({ orderNo, kind: 'delayed', dedupeKey: `delayed:${current}`, carrier: snap.carrier, trackingNo: snap.trackingNo });
-        void desk.ask('delivery_delayed', { shipmentId: current, carrier: snap.carrier, trackingNo: snap.trackingNo, reason: why }, `a decision on late parcel ${snap.trackingNo}`).then((d) => {
-          if (d !== 'withdrawn') delayDecision = d;
-        });
+        void desk
+          .ask('delivery_delayed', { shipmentId: current, carrier: snap.carrier, trackingNo: snap.trackingNo, reason: why }, `a decision on late parcel ${snap.trackingNo}`)
+          .then((d) => {
+            if (d !== 'withdrawn') delayDecision = d;
+          })
+          .catch(() => undefined); // cancelled with the workflow: nothing left to decide
       }
     }
     if (Date.now() - lastScanMs > EXPIRE_AFTER_MS * scale) return finish('expired', `P3.1: no news of ${snap.trackingNo} for 30 days (scaled)`);
