@@ -15,7 +15,9 @@ import {
   startChild,
   upsertSearchAttributes,
   workflowInfo,
+  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DEFAULT_POLICY, FulfillmentPolicy, historyBudget, safetyNetMs } from '../../domain/policy';
 import { slaAppliesTo } from '../../domain/sla';
 import type { OrderInput, OrderStatus } from '../../domain/types';
@@ -312,7 +314,17 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
       if (patched(TRACKERS_REPORT_PATCH)) {
         // The parcel is followed on its own (it keeps going if the order continues as new) and
         // reports its end by signal (parcelTracked).
-        await startChild(shipmentTracking, { workflowId: `track-${s.id}`, args: [...args], parentClosePolicy: ParentClosePolicy.ABANDON });
+        try {
+          await startChild(shipmentTracking, {
+            workflowId: `track-${s.id}`,
+            args: [...args],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            // One tracker per parcel, ever: a step re-run after a reset finds it and does not start another.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
       } else {
         legacyTrackers.push(executeChild(shipmentTracking, { workflowId: `track-${s.id}`, args: [...args] }));
       }

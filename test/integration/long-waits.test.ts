@@ -1,0 +1,118 @@
+/**
+ * What weeks do to an order, compressed (BOXFLOW_TIME_SCALE 0.0001) and with a small history budget
+ * (BOXFLOW_CONTINUE_AS_NEW_AFTER=150), so that the mechanisms show within seconds: a back-ordered
+ * order continues as new while it waits, carrying its state and the signals that arrived, and ships
+ * when restock comes; no run's history outgrows the budget; the ship-by warning is cleared when it
+ * no longer applies; a parcel whose tracking dies does not hang the order; and a step re-run after
+ * `temporal workflow reset` writes nothing twice. (The same waits at real durations run on the
+ * time-skipping test server in test/timeskip/.)
+ */
+import type { Client } from '@temporalio/client';
+import { createHarness, Harness, openTaskOf, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
+
+const BUDGET = 150;
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.0001', BOXFLOW_CONTINUE_AS_NEW_AFTER: String(BUDGET) } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** Every run of a workflow, oldest first, following the continue-as-new chain backwards from the latest. */
+async function runsOf(client: Client, workflowId: string): Promise<Array<{ runId: string; events: number; status: string }>> {
+  const runs: Array<{ runId: string; events: number; status: string }> = [];
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId) {
+    const handle = client.workflow.getHandle(workflowId, runId);
+    const history = await handle.fetchHistory();
+    const events = history.events ?? [];
+    runs.unshift({ runId, events: events.length, status: (await handle.describe()).status.name });
+    const started = events[0]?.workflowExecutionStartedEventAttributes;
+    runId = started?.continuedExecutionRunId || undefined;
+  }
+  return runs;
+}
+
+test('a back-ordered order continues as new while it waits, keeps what it knew, and ships when restock comes', async () => {
+  await h.db('inventory').where({ sku: 'FIG-SKULLPANDA-400' }).update({ on_hand: 1 });
+  const order = sampleOrder({ lines: [{ sku: 'FIG-SKULLPANDA-400', quantity: 3, unitPrice: 899 }] });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const first = (await workflowHandle(h, order.orderNo).describe()).runId;
+  // Nobody decides the stockout: its default (wait for restock) applies at the deadline.
+  await orderStatusIs(h, order.orderNo, 'back_ordered', 60_000);
+  // The hourly (scaled) look at the database fills the history; at the budget the run hands over.
+  await waitFor('a second run', async () => {
+    const runs = await runsOf(h.client, `order-${order.orderNo}`);
+    return runs.length >= 3 ? runs : undefined;
+  }, 90_000);
+  const d = await workflowHandle(h, order.orderNo).describe();
+  expect(d.runId).not.toBe(first);
+  expect(d.searchAttributes.BoxflowOrderStatus).toEqual(['back_ordered']);
+  // The ship-by time passed while it waited: the breach was recorded once, in the first run.
+  await waitFor('the SLA breach', async () => (await h.db('orders').where({ order_no: order.orderNo }).first()).sla_breached_at);
+
+  expect((await h.api().post('/api/inventory/FIG-SKULLPANDA-400/restock').send({ quantity: 2 })).status).toBe(200);
+  await orderStatusIs(h, order.orderNo, 'delivered', 90_000);
+  const runs = await runsOf(h.client, `order-${order.orderNo}`);
+  expect(runs.length).toBeGreaterThanOrEqual(3);
+  expect(runs.slice(0, -1).every((r) => r.status === 'CONTINUED_AS_NEW')).toBe(true);
+  expect(runs[runs.length - 1].status).toBe('COMPLETED');
+  // A run may go past its budget only by what one look and the steps after it add.
+  for (const r of runs) expect(r.events).toBeLessThan(BUDGET + 120);
+  // Statuses were written once each (keys carried across runs), in order.
+  const trail = (await h.db('order_events').where({ order_no: order.orderNo, type: 'status' }).orderBy('id')).map((e) => JSON.parse(e.data_json).status);
+  expect(trail.filter((s) => s === 'back_ordered')).toHaveLength(1);
+  expect(trail.slice(-3)).toEqual(['booked', 'shipped', 'delivered']);
+  const last = await workflowHandle(h, order.orderNo).describe();
+  expect(last.searchAttributes.BoxflowOrderStatus).toEqual(['delivered']);
+  // The at-risk flag is set back once the order no longer waits for shipping.
+  expect(last.searchAttributes.BoxflowAtRisk).toEqual([false]);
+  expect(last.searchAttributes.BoxflowCarriers).toEqual([expect.any(String)]);
+  await h.db('inventory').where({ sku: 'FIG-SKULLPANDA-400' }).update({ on_hand: 40 });
+});
+
+test('a parcel whose tracking workflow is terminated does not hang its order', async () => {
+  const order = sampleOrder({ sandbox: { tracking: 'lost' } });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  await orderStatusIs(h, order.orderNo, 'shipped', 60_000);
+  const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
+  await h.client.workflow.getHandle(`track-${shipment.id}`).terminate('tracking broken by an operator');
+  // The order's safety net reads how the parcel's tracking ended and finishes.
+  const result = (await workflowHandle(h, order.orderNo).result()) as { status: string };
+  expect(result.status).toBe('shipped');
+  expect(await h.db('order_events').where({ order_no: order.orderNo, type: 'tracking_failed' })).toHaveLength(1);
+});
+
+test('an order reset to before its hand-over re-runs the hand-over without writing anything twice', async () => {
+  const order = sampleOrder({ sandbox: { tracking: 'lost' } });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  await orderStatusIs(h, order.orderNo, 'shipped', 60_000);
+  const count = async (table: string) => (await h.db(table).where({ order_no: order.orderNo })).length;
+  const snapshot = async () => ({ events: await count('order_events'), payments: await count('payments'), bookings: await count('sandbox_carrier_bookings'), notifications: await count('notifications'), stock: await h.db('inventory').where({ sku: 'BB-MOLLY-SPACE' }).first('on_hand', 'reserved') });
+  const before = await snapshot();
+
+  // `temporal workflow reset` to the workflow task that began the hand-over (P2.2): stock committed,
+  // parcels marked shipped, the customer told, tracking started, status shipped: all run again.
+  const handle = workflowHandle(h, order.orderNo);
+  const { runId } = await handle.describe();
+  const events = (await handle.fetchHistory()).events ?? [];
+  const handOver = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitShippedLines')!;
+  const { runId: newRunId } = await h.client.workflowService.resetWorkflowExecution({
+    namespace: 'default',
+    workflowExecution: { workflowId: `order-${order.orderNo}`, runId },
+    reason: 'test: re-run the hand-over',
+    workflowTaskFinishEventId: handOver.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId,
+    requestId: `reset-${order.orderNo}`,
+  });
+  expect(newRunId).not.toBe(runId);
+  const rerun = h.client.workflow.getHandle(`order-${order.orderNo}`, newRunId!);
+  await waitFor('the reset run to write its shipped status again', async () => {
+    const history = (await rerun.fetchHistory()).events ?? [];
+    const resetAt = history.findIndex((e) => e.workflowTaskFailedEventAttributes);
+    const rescheduled = history.slice(resetAt).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordStatus').map((e) => String(e.eventId));
+    return history.some((e) => e.activityTaskCompletedEventAttributes && rescheduled.includes(String(e.activityTaskCompletedEventAttributes.scheduledEventId))) || undefined;
+  }, 60_000);
+  expect(await snapshot()).toEqual(before);
+  await rerun.terminate('test done');
+});
