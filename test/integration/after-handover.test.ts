@@ -154,6 +154,8 @@ test.concurrent('a customer return: RMA and label, damaged goods written off, re
   expect(label).toMatchObject({ status: 'label_issued', carrier: 'SF' });
   expect((await h.api().post(`/api/returns/${opened.body.rmaNo}/receive`).send({ lines: [{ sku: 'BB-DIMOO-FOREST', quantity: 1, condition: 'damaged' }] })).status).toBe(202);
   await waitFor('the refund', async () => (await h.api().get(`/api/returns/${opened.body.rmaNo}`)).body.status === 'refunded', 30_000);
+  await waitFor('the return workflow to close', async () => (await h.client.workflow.getHandle(`return-${opened.body.rmaNo}`).describe()).status.name === 'COMPLETED' || undefined, 30_000);
+  await maybeRecordWorkflowHistory(h, `return-${opened.body.rmaNo}`, 'v4-return-damaged-refunded');
   expect(await getStock(h.db, 'BB-DIMOO-FOREST')).toEqual(before); // damaged: written off, not restocked
   const lines = await h.db('return_lines').where({ rma_no: opened.body.rmaNo });
   expect(lines.map((l) => [l.condition, l.outcome])).toEqual([['damaged', 'written_off']]);

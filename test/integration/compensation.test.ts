@@ -10,7 +10,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { createSandboxPaymentProvider } from '../../adapters/payments';
 import { getStock } from '../../db/inventory';
-import { createHarness, Harness, openTaskOf, orderResult, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -150,6 +150,7 @@ describe('every way out compensates', () => {
     const row = await h.db('orders').where({ order_no: order.orderNo }).first();
     expect(row.status).toBe('failed');
     expect(row.cancel_reason).toMatch(/failed: registerBackOrders/);
+    await maybeRecordHistory(h, order.orderNo, 'v4-permanent-failure-compensated');
     expect(await getStock(h.db, 'BB-MOLLY-SPACE')).toEqual(before);
     expect(await held(order.orderNo)).toBe(0);
     await setStock('PL-LABUBU-30', 60);
@@ -204,6 +205,7 @@ describe('a partial shipment', () => {
     const refunds = (await ledger(order.orderNo)).filter((r) => r.kind === 'refund' && r.status === 'succeeded');
     expect(refunds.map((r) => Number(r.amount))).toEqual([798]);
     expect(await held(order.orderNo)).toBe(69 + 399);
+    await maybeRecordHistory(h, order.orderNo, 'v4-partial-rest-cancelled-by-decision');
     // The shipped parcel keeps being followed; the order still runs, waiting for it.
     expect((await h.client.workflow.getHandle(`track-${first.id}`).describe()).status.name).toBe('RUNNING');
     expect((await workflowHandle(h, order.orderNo).describe()).status.name).toBe('RUNNING');

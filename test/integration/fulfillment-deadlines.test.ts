@@ -3,7 +3,7 @@
  * becomes 0.36 s, a 4 h stockout task 2.9 s, the 24 h retail SLA 17 s (at risk at 13 s).
  */
 import { getStock } from '../../db/inventory';
-import { createHarness, Harness, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -21,9 +21,13 @@ test('no payment before the deadline: the order is cancelled and its stock relea
   expect(await getStock(h.db, 'BB-MOLLY-SPACE')).toEqual(before);
   const cancel = (await h.db('order_events').where({ order_no: order.orderNo, type: 'cancellation' }).first()).detail;
   expect(cancel).toMatch(/payment not confirmed before the deadline/);
-  // A webhook after the order closed is refused, not lost silently.
+  // A webhook after the order closed is not lost silently: a success is settled (refunded, if the
+  // voided charge was paid after all), a failure has nothing left to change (409).
   await workflowHandle(h, order.orderNo).result();
-  expect((await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'succeeded' })).status).toBe(409);
+  expect((await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'failed' })).status).toBe(409);
+  const late = await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'succeeded' });
+  expect(late.status).toBe(202);
+  expect(late.body.settlement).toBe('refund_after_cancellation');
 });
 
 test('an undecided stockout applies its default at the deadline, and a late retail order is at risk, then breached', async () => {
@@ -46,6 +50,7 @@ test('an undecided stockout applies its default at the deadline, and a late reta
   // Restock: it ships late, and the SLA warning nobody answered is withdrawn.
   expect((await h.api().post('/api/inventory/FIG-MEGA-1000/restock').send({ quantity: 2 })).status).toBe(200);
   expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+  await maybeRecordHistory(h, order.orderNo, 'v4-sla-at-risk-breached');
   expect((await h.db('tasks').where({ id: risk.id }).first()).status).not.toBe('open');
   expect((await h.db('orders').where({ order_no: order.orderNo }).first()).sla_breached_at).toBeTruthy();
   expect(await statusTrail(h, order.orderNo)).toEqual(expect.arrayContaining(['on_hold', 'back_ordered', 'shipped']));

@@ -156,6 +156,7 @@ describe('P1.4 inspection', () => {
     const task = await openTaskOf(h, order.orderNo, 'damaged_goods');
     expect((await decide(task.id, 'ship_without_and_refund')).status).toBe(200);
     expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+    await maybeRecordHistory(h, order.orderNo, 'v4-damaged-goods-ship-without');
     const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
     expect(JSON.parse(shipment.items_json)[0].quantity).toBe(1);
     const rs = await refunds(order.orderNo);
@@ -174,6 +175,7 @@ describe('P1.6 labels', () => {
     expect(JSON.stringify(task.context)).toContain('CANDY-TOY-HIRONO');
     expect((await decide(task.id, 'ship_without_and_refund')).status).toBe(200);
     expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+    await maybeRecordHistory(h, order.orderNo, 'v4-label-incomplete');
     const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
     expect(JSON.parse(shipment.items_json).map((i: { sku: string }) => i.sku)).toEqual(['BB-MOLLY-SPACE']);
     expect((await refunds(order.orderNo)).map((r) => Number(r.amount))).toEqual([78]);
@@ -207,6 +209,7 @@ describe('P2.10 international', () => {
     const task = await openTaskOf(h, order.orderNo, 'customs_hold');
     expect((await decide(task.id, 'resubmit', 'declared value corrected')).status).toBe(200);
     expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+    await maybeRecordHistory(h, order.orderNo, 'v4-customs-hold-resubmit');
     const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
     expect(['DHL', 'FEDEX']).toContain(shipment.carrier);
     const customs = JSON.parse(shipment.customs_json);
@@ -290,13 +293,16 @@ describe('cancellation', () => {
     expect((await h.api().post(`/api/orders/${shipped.orderNo}/cancel`).send({})).status).toBe(400);
   });
 
-  test('while waiting for payment: cancelled, nothing to refund', async () => {
+  test('while waiting for payment: cancelled, the pending charge is voided (nothing to refund, nothing left to pay)', async () => {
     const order = sampleOrder({ payment: { method: 'card', token: 'tok_pending' } });
     expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
     await orderStatusIs(h, order.orderNo, 'awaiting_payment');
     expect((await h.api().post(`/api/orders/${order.orderNo}/cancel`).send({ reason: 'duplicate order' })).status).toBe(200);
     expect((await orderResult(h, order.orderNo)).status).toBe('cancelled');
     expect(await refunds(order.orderNo)).toHaveLength(0);
+    // The customer can no longer pay the charge: the provider closed it.
+    expect((await h.db('sandbox_payment_operations').where({ order_no: order.orderNo, kind: 'charge' })).map((c) => c.status)).toEqual(['voided']);
+    await maybeRecordHistory(h, order.orderNo, 'v4-cancelled-awaiting-payment-voided');
     expect((await h.db('order_lines').where({ order_no: order.orderNo })).map((l) => l.reserved_quantity)).toEqual([0]);
   });
 });

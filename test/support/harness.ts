@@ -178,19 +178,23 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /**
  * With BOXFLOW_RECORD_HISTORIES=1, saves the order workflow's history under test/replay/histories/
- * so that the replay test keeps checking that today's workflow code can still run it.
+ * (once: a history already recorded is evidence of what older code did and is never overwritten;
+ * BOXFLOW_RECORD_HISTORIES=overwrite replaces it) so that the replay test keeps checking that
+ * today's workflow code can still run it.
  */
 export async function maybeRecordHistory(h: Harness, orderNo: string, name: string): Promise<void> {
   await maybeRecordWorkflowHistory(h, `order-${orderNo}`, name);
 }
 
 /** The same for any workflow (a shipment's tracking, a return). */
-export async function maybeRecordWorkflowHistory(h: Harness, workflowId: string, name: string): Promise<void> {
-  if (process.env.BOXFLOW_RECORD_HISTORIES !== '1') return;
+export async function maybeRecordWorkflowHistory(h: Harness, workflowId: string, name: string, runId?: string): Promise<void> {
+  const mode = process.env.BOXFLOW_RECORD_HISTORIES;
+  if (mode !== '1' && mode !== 'overwrite') return;
   const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
   const fs = await import('node:fs');
-  const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
   const file = path.resolve(__dirname, '..', 'replay', 'histories', `${name}.json`);
+  if (mode === '1' && fs.existsSync(file)) return;
+  const history = await h.client.workflow.getHandle(workflowId, runId).fetchHistory();
   fs.writeFileSync(file, historyToJSON(history));
 }
 
