@@ -86,7 +86,7 @@ describe('requestPayment', () => {
   });
 
   test('a missing order is a non-retryable failure', async () => {
-    await expectFailure(acts.requestPayment({ orderNo: 'NO-SUCH-ORDER' }), 'OrderNotFound', true);
+    await expectFailure(acts.requestPayment({ orderNo: 'NO-SUCH-ORDER' }), 'NotFound', true);
   });
 
   test('a provider outage is retryable, and the retry charges once', async () => {
@@ -134,8 +134,8 @@ describe('recordPaymentResult (webhook result for a pending charge)', () => {
 
   test('no charge yet, or no order: non-retryable', async () => {
     const o = await newOrder('tok_pending');
-    await expectFailure(acts.recordPaymentResult({ orderNo: o, status: 'succeeded' }), 'ChargeNotFound', true);
-    await expectFailure(acts.recordPaymentResult({ orderNo: 'NO-SUCH-ORDER', status: 'succeeded' }), 'OrderNotFound', true);
+    await expectFailure(acts.recordPaymentResult({ orderNo: o, status: 'succeeded' }), 'NotFound', true);
+    await expectFailure(acts.recordPaymentResult({ orderNo: 'NO-SUCH-ORDER', status: 'succeeded' }), 'NotFound', true);
   });
 });
 
@@ -192,9 +192,9 @@ describe('refundPayment', () => {
   test('bad requests are non-retryable', async () => {
     const o = await newOrder('tok_paid');
     await acts.requestPayment({ orderNo: o });
-    await expectFailure(acts.refundPayment({ orderNo: o, amount: 0, reason: 'x', idempotencyKey: 'k0' }), 'InvalidRefundRequest', true);
-    await expectFailure(acts.refundPayment({ orderNo: o, amount: 5, reason: 'x', idempotencyKey: '' }), 'InvalidRefundRequest', true);
-    await expectFailure(acts.refundPayment({ orderNo: 'NO-SUCH-ORDER', amount: 5, reason: 'x', idempotencyKey: 'k1' }), 'OrderNotFound', true);
+    await expectFailure(acts.refundPayment({ orderNo: o, amount: 0, reason: 'x', idempotencyKey: 'k0' }), 'InvalidInput', true);
+    await expectFailure(acts.refundPayment({ orderNo: o, amount: 5, reason: 'x', idempotencyKey: '' }), 'InvalidInput', true);
+    await expectFailure(acts.refundPayment({ orderNo: 'NO-SUCH-ORDER', amount: 5, reason: 'x', idempotencyKey: 'k1' }), 'NotFound', true);
     // The charge's own key is not a refund key.
     await expectFailure(acts.refundPayment({ orderNo: o, amount: 5, reason: 'x', idempotencyKey: `charge:${o}` }), 'IdempotencyKeyReuse', true);
   });
