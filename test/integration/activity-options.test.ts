@@ -37,9 +37,10 @@ test('carriers that are down: bounded retries each, then a carrier_rejected task
   const task = await openTaskOf(h, order.orderNo, 'carrier_rejected', 150_000);
   expect(JSON.stringify(task.context)).toMatch(/unavailable/);
   const attempts = await bookingAttempts(order.orderNo);
-  // Every carrier asked was tried six times, then given up on.
-  expect(attempts.started.filter((a) => a === 1).length).toBeGreaterThanOrEqual(2);
-  expect(Math.max(...attempts.started)).toBe(6);
+  // At least two carriers were asked; each was tried six times (the history records an activity's
+  // last attempt), then given up on.
+  expect(attempts.started.length).toBeGreaterThanOrEqual(2);
+  expect(new Set(attempts.started)).toEqual(new Set([6]));
   expect((await h.api().post(`/api/tasks/${task.id}/decision`).send({ decision: 'cancel_order', note: 'carriers down', decidedBy: 'supervisor.li' })).status).toBe(200);
   expect((await orderResult(h, order.orderNo)).status).toBe('cancelled');
 });
