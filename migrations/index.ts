@@ -9,6 +9,7 @@ import * as m007 from './007_tracking_returns_notifications';
 import * as m008 from './008_console';
 import * as m009 from './009_training';
 import * as m010 from './010_order_list_index';
+import * as m012 from './012_stock_movements';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['008_console', m008],
   ['009_training', m009],
   ['010_order_list_index', m010],
+  ['012_stock_movements', m012],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
