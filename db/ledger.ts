@@ -24,8 +24,10 @@ export interface Invariant {
 }
 
 export interface LedgerScope {
-  /** Only these orders for the per-order checks (stock is always checked whole: it is shared). */
+  /** Only these orders for the per-order checks. */
   orderNos?: string[];
+  /** Only these SKUs for the stock balance (default: every SKU; stock is shared by all orders). */
+  skus?: string[];
 }
 
 // Aggregates come back loosely typed from knex; rows are read by column name.
@@ -370,8 +372,9 @@ async function sentMessages(db: Db, scope: LedgerScope): Promise<SentMessageFact
 export async function checkLedger(db: Db, scope: LedgerScope = {}): Promise<Invariant[]> {
   const stock = await stockFacts(db);
   const bookings = await bookingFacts(db, scope);
+  const skus = scope.skus ? stock.skus.filter((s) => scope.skus!.includes(s.sku)) : stock.skus;
   return [
-    ...evaluateStock(stock.skus, scope.orderNos ? stock.strays.filter((s) => scope.orderNos!.includes(s.orderNo)) : stock.strays),
+    ...evaluateStock(skus, scope.orderNos ? stock.strays.filter((s) => scope.orderNos!.includes(s.orderNo)) : stock.strays),
     ...evaluateMoney(await moneyFacts(db, scope)),
     ...evaluateBookings(bookings.bookings, bookings.shipments),
     evaluateMessages(await sentMessages(db, scope)),
