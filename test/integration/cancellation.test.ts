@@ -4,8 +4,9 @@
  * `booked`, or in the middle of a slow side effect: before a step's activity has done its work, or
  * after it has (the charge taken, the stock reserved, the waybill issued) but before its answer
  * reached the workflow. The hold is a gate in the worker's activity interceptor: the real activity
- * runs, only later, the way a slow provider or a slow database answers late. After the cancel the
- * gate opens, so a late attempt lands after compensation, as it would in production.
+ * runs, only later, the way a slow provider or a slow database answers late. When the cancel has
+ * been answered (or 30 s after it was sent, for a workflow that waits for its activities before it
+ * compensates) the gate opens: a late attempt lands after compensation, as it would in production.
  *
  * Each row: the cancel is accepted, the order ends `cancelled`, no live waybill, the stock released,
  * refunded = charged, and the ledger holds (db/ledger.ts, scoped to the row's order and its own SKU).
@@ -144,7 +145,14 @@ async function runRow(row: Row, i: number): Promise<Outcome> {
     if (gate) await Promise.race([gate.reached.promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`the ${gate.activity} gate was never reached`)), 60_000))]);
     if (row.hold) await row.hold(h, order.orderNo);
     out.statusAtCancel = (await h.db('orders').where({ order_no: order.orderNo }).first()).status;
-    const cancel = await h.api().post(`/api/orders/${order.orderNo}/cancel`).send({ reason: 'the customer changed their mind', requestedBy: 'cs.li' });
+    const cancelling = h.api().post(`/api/orders/${order.orderNo}/cancel`).send({ reason: 'the customer changed their mind', requestedBy: 'cs.li' }).then((r) => r);
+    // The held attempt answers when the cancel has been answered (after compensation, today), or
+    // 30 s after it was sent: a workflow that waits for its running activities before compensating
+    // gets its answer then. (Well above compensation's time under load: an earlier answer would land
+    // in the middle of compensation, which then undoes it, and the row would prove nothing.)
+    const late = setTimeout(() => gate?.release.resolve(), 30_000);
+    const cancel = await cancelling;
+    clearTimeout(late);
     out.cancel = { status: cancel.status, body: cancel.body };
   } catch (err) {
     out.error = String(err);
