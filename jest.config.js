@@ -25,5 +25,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    {
+      // Real durations (time scale 1) on Temporal's time-skipping test server, one per test file.
+      displayName: 'time-skipping',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/time-skipping'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+      globalSetup: '<rootDir>/test/support/time-skipping-setup.ts',
+      globalTeardown: '<rootDir>/test/support/time-skipping-teardown.ts',
+    },
   ],
 };

@@ -1,6 +1,7 @@
 import type { CatalogItem } from '../domain/types';
 import { dbTime } from './time';
 import type { Db } from './knex';
+import { openStock } from './inventory';
 
 interface CatalogRow {
   sku: string;
@@ -73,7 +74,7 @@ export interface NewCatalogItem extends Omit<CatalogItem, 'nameZh'> {
   onHand: number;
 }
 
-/** Inserts or replaces catalog entries and sets their stock: the demo seed and tests use it. */
+/** Inserts or replaces catalog entries and opens their stock (journaled; a SKU with stock keeps it): the demo seed and tests use it. */
 export async function upsertCatalogItems(db: Db, items: NewCatalogItem[]): Promise<void> {
   await db.transaction(async (trx) => {
     for (const it of items) {
@@ -98,10 +99,7 @@ export async function upsertCatalogItems(db: Db, items: NewCatalogItem[]): Promi
         updated_at: dbTime(),
       };
       await trx('catalog_items').insert(row).onConflict('sku').merge();
-      await trx('inventory')
-        .insert({ sku: it.sku, on_hand: it.onHand, reserved: 0, updated_at: dbTime() })
-        .onConflict('sku')
-        .ignore();
+      await openStock(trx, it.sku, it.onHand);
     }
   });
 }

@@ -10,6 +10,7 @@ import * as m008 from './008_console';
 import * as m009 from './009_training';
 import * as m010 from './010_order_list_index';
 import * as m011 from './011_cancellation_guards';
+import * as m012 from './012_stock_movements';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -29,6 +30,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['009_training', m009],
   ['010_order_list_index', m010],
   ['011_cancellation_guards', m011],
+  ['012_stock_movements', m012],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

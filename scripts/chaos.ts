@@ -6,9 +6,10 @@
  *   (b) kill -9 the Temporal dev server, restart it on the same database file
  *   (c) a carrier failing 30 % of booking calls and timing out on 10 %
  *
- * After each: every order is terminal or waits for a person (or a restock); per SKU available +
- * reserved + shipped = starting stock + restocks; no shipment booked twice; no order refunded twice;
- * no notification sent twice (or "not applicable" without a notifications table). Each invariant is
+ * After each: every order is terminal or waits for a person (or a restock), its workflow agrees
+ * with the database, and the ledger holds (db/ledger.ts: stock balances, reserved = open lines,
+ * money held matches each order's outcome, no pending charge on a closed order, no shipment booked
+ * twice, no live waybill on a cancelled shipment, each message sent once). Each invariant is
  * printed with its counts; any breach → exit code 1.
  *
  *   node dist/scripts/chaos.js [--orders-a 200] [--orders-b 100] [--orders-c 100] [--settle-seconds 300] [--keep]
@@ -25,11 +26,14 @@ import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
 import { createDb, Db, migrateToLatest } from '../db/knex';
+import { setOnHand } from '../db/inventory';
+import { checkLedger, formatInvariants, Invariant } from '../db/ledger';
 import { seedDemoCatalog } from '../db/seed';
 import { buildPolicy } from '../domain/policy';
 import type { SandboxSettings } from '../domain/types';
 import { createApp } from '../web/app';
 import { DevServer, freePort, startDevServer } from './dev-server';
+import { checkWorkflowsAgree } from './ledger';
 
 const API_KEY = 'chaos-api-key';
 // `shipped` ends fulfilment (P2.2); after it the workflow may still follow its parcels (tracking).
@@ -39,14 +43,7 @@ const SKUS = ['BB-MOLLY-SPACE', 'BB-DIMOO-FOREST'];
 const ROOT = path.basename(path.resolve(__dirname, '..')) === 'dist' ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..');
 const WORKER_MAIN = path.join(ROOT, 'dist', 'worker', 'main.js');
 
-export interface Invariant {
-  name: string;
-  ok: boolean;
-  /** Not applicable (e.g. no notifications table yet): reported, neither passed nor breached. */
-  applicable: boolean;
-  counts: Record<string, number | string>;
-  breaches: string[];
-}
+export type { Invariant };
 
 export interface ScenarioReport {
   scenario: string;
@@ -76,9 +73,6 @@ export interface ChaosWorld {
   killServer(): Promise<void>;
   restartServer(): Promise<void>;
   api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
-  /** Stock per SKU when the world was made, and every unit restocked since through the API. */
-  startStock: Map<string, number>;
-  restocked: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -105,10 +99,8 @@ export async function createChaosWorld(opts: { dir: string; bundlePath?: string;
   const db = createDb(settings);
   await migrateToLatest(db);
   await seedDemoCatalog(db);
-  // Enough stock that shortages are not what this run is about.
-  for (const sku of SKUS) await db('inventory').where({ sku }).update({ on_hand: 5000, reserved: 0 });
-  const startStock = new Map<string, number>();
-  for (const r of await db('inventory').select('sku', 'on_hand')) startStock.set(r.sku, Number(r.on_hand));
+  // Enough stock that shortages are not what this run is about (a count: the stock journal has it).
+  for (const sku of SKUS) await setOnHand(db, sku, 5000, 'chaos run stock');
 
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -118,7 +110,6 @@ export async function createChaosWorld(opts: { dir: string; bundlePath?: string;
   const baseUrl = `http://127.0.0.1:${(httpServer.address() as net.AddressInfo).port}`;
 
   let worker: ChildProcess | undefined;
-  const restocked = new Map<string, number>();
 
   const world: ChaosWorld = {
     dir,
@@ -128,8 +119,6 @@ export async function createChaosWorld(opts: { dir: string; bundlePath?: string;
     get server() {
       return server;
     },
-    startStock,
-    restocked,
     worker: () => worker,
     async startWorker(name) {
       const logFile = path.join(dir, `${name}.log`);
@@ -287,136 +276,14 @@ export async function checkInvariants(world: ChaosWorld, orderNos: string[], opt
   }
 
   // 2. The database and Temporal agree: terminal orders have closed workflows, waiting ones running.
-  {
-    const rows = await db('orders').whereIn('order_no', orderNos).select('order_no', 'status');
-    const breaches: string[] = [];
-    let checked = 0;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 16 }, async () => {
-        while (next < rows.length) {
-          const r = rows[next++];
-          const describe = async () => {
-            try {
-              return (await client.workflow.getHandle(`order-${r.order_no}`).describe()).status.name as string;
-            } catch (err) {
-              if (!(err instanceof WorkflowNotFoundError)) throw err;
-              return 'NOT_FOUND';
-            }
-          };
-          let wf = await describe();
-          checked++;
-          const terminal = TERMINAL.includes(r.status);
-          // The workflow writes its final status and then closes a moment later (handlers finish, the
-          // SLA watch ends): give a closing workflow a few seconds before calling it a disagreement.
-          for (let i = 0; i < 50 && terminal && r.status !== 'shipped' && wf === 'RUNNING'; i++) {
-            await new Promise((res) => setTimeout(res, 200));
-            wf = await describe();
-          }
-          // A shipped order's workflow may still be following its parcels; every other end state is closed.
-          const agrees = r.status === 'shipped' ? wf === 'COMPLETED' || wf === 'RUNNING' : terminal ? wf === 'COMPLETED' : wf === 'RUNNING';
-          if (!agrees) breaches.push(`${r.order_no}: database ${r.status}, workflow ${wf}`);
-        }
-      }),
-    );
-    out.push({ name: 'database status agrees with the workflow', ok: breaches.length === 0, applicable: true, counts: { checked, disagreeing: breaches.length }, breaches: breaches.slice(0, 20) });
-  }
+  out.push(await checkWorkflowsAgree(db, client, { orderNos }));
 
-  // 3. Stock balances, per SKU: available + reserved + shipped = starting stock + restocks.
-  {
-    const breaches: string[] = [];
-    const counts: Record<string, number | string> = {};
-    const inv = await db('inventory').select('sku', 'on_hand', 'reserved');
-    const shipped = new Map<string, number>(
-      ((await db('order_lines').where({ status: 'shipped' }).select('sku').sum({ n: 'reserved_quantity' }).groupBy('sku')) as Row[]).map((r) => [r.sku as string, Number(r.n)]),
-    );
-    const heldByLines = new Map<string, number>(
-      ((await db('order_lines').whereNotIn('status', ['shipped', 'cancelled', 'released']).select('sku').sum({ n: 'reserved_quantity' }).groupBy('sku')) as Row[]).map((r) => [r.sku as string, Number(r.n)]),
-    );
-    for (const r of inv) {
-      const onHand = Number(r.on_hand);
-      const reserved = Number(r.reserved);
-      const available = onHand - reserved;
-      const s = shipped.get(r.sku) ?? 0;
-      const expected = (world.startStock.get(r.sku) ?? 0) + (world.restocked.get(r.sku) ?? 0);
-      if (SKUS.includes(r.sku)) counts[r.sku] = `available ${available} + reserved ${reserved} + shipped ${s} = ${available + reserved + s} (start + restocks = ${expected})`;
-      if (available + reserved + s !== expected) breaches.push(`${r.sku}: available ${available} + reserved ${reserved} + shipped ${s} ≠ ${expected}`);
-      if (reserved !== (heldByLines.get(r.sku) ?? 0)) breaches.push(`${r.sku}: reserved ${reserved} but open order lines hold ${heldByLines.get(r.sku) ?? 0}`);
-      if (available < 0 || reserved < 0) breaches.push(`${r.sku}: negative stock (on hand ${onHand}, reserved ${reserved})`);
-    }
-    counts.skus = inv.length;
-    out.push({ name: 'stock balances (available + reserved + shipped = start + restocks)', ok: breaches.length === 0, applicable: true, counts, breaches });
-  }
+  // 3. The ledger: stock, money, carrier bookings, messages (db/ledger.ts).
+  out.push(...(await checkLedger(db, { orderNos })));
 
-  // 4. No shipment booked twice with the carriers, and what BoxFlow recorded is what the carrier issued.
-  {
-    const ledger = await db('sandbox_carrier_bookings').whereIn('order_no', orderNos).where({ status: 'booked' }).select('idempotency_key', 'waybill_no', 'order_no');
-    const perShipment = new Map<string, string[]>();
-    for (const b of ledger) perShipment.set(b.idempotency_key, [...(perShipment.get(b.idempotency_key) ?? []), b.waybill_no]);
-    const breaches: string[] = [];
-    for (const [id, waybills] of perShipment) if (waybills.length > 1) breaches.push(`shipment ${id} booked ${waybills.length} times: ${waybills.join(', ')}`);
-    const shipped = await db('shipments').whereIn('order_no', orderNos).where({ status: 'shipped' }).select('id', 'tracking_no');
-    for (const s of shipped) {
-      const w = perShipment.get(s.id);
-      if (!w) breaches.push(`shipment ${s.id} shipped with ${s.tracking_no} but no carrier booking`);
-      else if (!w.includes(s.tracking_no)) breaches.push(`shipment ${s.id} shipped with ${s.tracking_no}, the carrier issued ${w.join(', ')}`);
-    }
-    out.push({ name: 'no shipment booked twice', ok: breaches.length === 0, applicable: true, counts: { carrierBookings: ledger.length, shipmentsBooked: perShipment.size, shipmentsShipped: shipped.length, doubleBooked: breaches.length }, breaches: breaches.slice(0, 20) });
-  }
-
-  // 5. No order refunded twice, in BoxFlow's records or at the provider, and never more than charged.
-  {
-    const breaches: string[] = [];
-    const refunds: Row[] = await db('payments').whereIn('order_no', orderNos).where({ kind: 'refund' }).whereNot('status', 'failed').select('order_no').count({ n: '*' }).sum({ amount: 'amount' }).groupBy('order_no');
-    const providerRefunds: Row[] = await db('sandbox_payment_operations').whereIn('order_no', orderNos).where({ kind: 'refund', status: 'succeeded' }).select('order_no').count({ n: '*' }).sum({ amount: 'amount' }).groupBy('order_no');
-    const charges = new Map<string, number>(
-      ((await db('sandbox_payment_operations').whereIn('order_no', orderNos).where({ kind: 'charge', status: 'succeeded' }).select('order_no').sum({ amount: 'amount' }).groupBy('order_no')) as Row[]).map((r) => [r.order_no as string, Number(r.amount)]),
-    );
-    for (const r of refunds) if (Number(r.n) > 1) breaches.push(`${r.order_no}: ${r.n} refunds recorded`);
-    for (const r of providerRefunds) {
-      if (Number(r.n) > 1) breaches.push(`${r.order_no}: the provider refunded ${r.n} times`);
-      if (Number(r.amount) > (charges.get(r.order_no) ?? 0) + 0.005) breaches.push(`${r.order_no}: refunded ${r.amount}, charged ${charges.get(r.order_no) ?? 0}`);
-    }
-    out.push({ name: 'no order refunded twice', ok: breaches.length === 0, applicable: true, counts: { ordersRefunded: providerRefunds.length, ordersCharged: charges.size, breaches: breaches.length }, breaches: breaches.slice(0, 20) });
-  }
-
-  // 6. No notification sent twice (the outbox comes with another issue; checked once it exists).
-  out.push(await checkNotifications(db, orderNos));
-
-  // 7. Scenario (c) only: the faults really happened, else it proved nothing.
+  // 4. Scenario (c) only: the faults really happened, else it proved nothing.
   if (opts.faults) out.push(await countBookingFaults(world, orderNos));
   return out;
-}
-
-async function checkNotifications(db: Db, orderNos: string[]): Promise<Invariant> {
-  const name = 'no notification sent twice';
-  if (!(await db.schema.hasTable('notifications'))) {
-    return { name, ok: true, applicable: false, counts: { note: 'not applicable (no notifications table)' }, breaches: [] };
-  }
-  const columns = Object.keys(await db('notifications').columnInfo());
-  const key = ['order_no', 'kind', 'channel', 'recipient', 'subject', 'body'].filter((c) => columns.includes(c));
-  if (!columns.includes('order_no') || !columns.includes('kind')) {
-    // Say so rather than pass: a check that cannot look is not a pass.
-    return { name, ok: false, applicable: true, counts: { columns: columns.join(',') }, breaches: ['the notifications table has no order_no/kind columns this check knows; update scripts/chaos.ts'] };
-  }
-  const sentStatuses = ['sent', 'sending'];
-  const rows: Row[] = await db('notifications')
-    .whereIn('order_no', orderNos)
-    .modify((q) => {
-      if (columns.includes('status')) q.whereIn('status', sentStatuses);
-    })
-    .select(key)
-    .count({ n: '*' })
-    .groupBy(key)
-    .havingRaw('count(*) > 1');
-  const total = Number((await db('notifications').whereIn('order_no', orderNos).count({ n: '*' }))[0].n);
-  return {
-    name,
-    ok: rows.length === 0,
-    applicable: true,
-    counts: { notifications: total, sameMessageSentTwice: rows.length, comparedOn: key.join('+') },
-    breaches: rows.slice(0, 20).map((r) => `${r.order_no} ${r.kind}: sent ${r.n} times`),
-  };
 }
 
 /** Reads the histories: how many booking attempts failed and how many timed out (heartbeat). */
@@ -517,7 +384,6 @@ export async function runChaos(world: ChaosWorld, opts: ChaosOptions): Promise<S
         // A restock in the middle of it all: it has to show up in the stock balance.
         const restock = await world.api('POST', `/api/inventory/${SKUS[1]}/restock`, { quantity: 25 });
         if (restock.status !== 200) throw new Error(`restock → ${restock.status}`);
-        world.restocked.set(SKUS[1], (world.restocked.get(SKUS[1]) ?? 0) + 25);
         const flying = await inFlight(world, nos);
         await world.killWorker();
         notes.push(`worker killed with SIGKILL while ${flying} of ${n} orders were in flight`);
@@ -583,11 +449,7 @@ export function printReports(reports: ScenarioReport[], print: (line: string) =>
   for (const r of reports) {
     print(`\n${r.ok ? 'PASS' : 'FAIL'} ${r.scenario} (${r.orders} orders, ${r.seconds} s)`);
     for (const n of r.notes) print(`  · ${n}`);
-    for (const i of r.invariants) {
-      const mark = !i.applicable ? 'n/a ' : i.ok ? 'ok  ' : 'BREACH';
-      print(`  ${mark} ${i.name}: ${Object.entries(i.counts).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-      for (const b of i.breaches) print(`         - ${b}`);
-    }
+    for (const line of formatInvariants(r.invariants)) print(`  ${line}`);
   }
 }
 

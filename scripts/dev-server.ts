@@ -40,6 +40,48 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A port BoxFlow was told to use is taken: the message names the setting that moves it. */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(
+    readonly port: number,
+    readonly setting: string,
+    hint: string,
+  ) {
+    super(`port ${port} is already in use (${setting}=${port}). ${hint}`);
+  }
+}
+
+/** Whether something listens on 127.0.0.1:port (or on every address, which includes it). */
+export async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' || err.code === 'EACCES' ? resolve(true) : reject(err)));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(false)));
+  });
+}
+
+/**
+ * The dev server's ports must be free before it starts: a Temporal server already running there
+ * (a developer's own `temporal server start-dev` on 7233) would answer in its place, and the worker
+ * and web app would attach to it while BoxFlow's server exits with "address already in use".
+ */
+export async function assertDevServerPortsFree(port: number, uiPort: number | undefined): Promise<void> {
+  if (await portInUse(port)) {
+    throw new PortInUseError(
+      port,
+      'TEMPORAL_PORT',
+      `Another Temporal server (or another program) listens there. Set TEMPORAL_PORT to a free port for BoxFlow's own dev server, ` +
+        `or set TEMPORAL_ADDRESS=127.0.0.1:${port} to use the server that is running there (then no dev server is started; ` +
+        `its namespace needs BoxFlow's search attributes, see README).`,
+    );
+  }
+  if (uiPort && (await portInUse(uiPort))) {
+    throw new PortInUseError(uiPort, 'TEMPORAL_UI_PORT', `Set TEMPORAL_UI_PORT to a free port for the dev server's web UI (or TEMPORAL_ADDRESS to use a Temporal server that already runs).`);
+  }
+}
+
 export async function waitForTemporal(address: string, namespace: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -65,6 +107,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
   const port = opts.port ?? (await freePort());
   const uiPort = opts.headless ? undefined : (opts.uiPort ?? port + 1000);
   const namespace = opts.namespace ?? 'default';
+  await assertDevServerPortsFree(port, uiPort);
   fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   const args = [
     'server', 'start-dev',
@@ -92,6 +135,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         throw new Error(`temporal dev server exited early (code ${child.exitCode}); see ${opts.logFile ?? 'its output'}`);
       }),
     ]);
+    // Ready, but is it ours? A server that took the port between the check and the start would
+    // have answered while ours exited.
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`temporal dev server exited (code ${child.exitCode}) while another server answered on ${address}`);
   } catch (err) {
     child.kill('SIGKILL');
     throw err;

@@ -11,7 +11,7 @@ import { createDb } from '../db/knex';
 import { loadTrainingModules, TrainingContentError } from '../training/content';
 import { resolveApiKey } from '../web/api-key-file';
 import { ensureFirstAdmin } from '../web/auth/bootstrap';
-import { DevServer, startDevServer } from './dev-server';
+import { assertDevServerPortsFree, DevServer, portInUse, PortInUseError, startDevServer } from './dev-server';
 import { prepareDatabase } from './migrate';
 
 async function main() {
@@ -27,6 +27,18 @@ async function main() {
     throw err;
   }
   const settings = loadSettings();
+  // Ports first, before anything is written or started (issue 11 item 9): a Temporal server already
+  // on 7233 must stop npm start, not quietly take the place of BoxFlow's own.
+  const temporalPort = Number(process.env.TEMPORAL_PORT || 7233);
+  const temporalUiPort = Number(process.env.TEMPORAL_UI_PORT || temporalPort + 1000);
+  try {
+    if (!settings.temporal.address) await assertDevServerPortsFree(temporalPort, temporalUiPort);
+    if (await portInUse(settings.port)) throw new PortInUseError(settings.port, 'PORT', 'Set PORT to a free port for the web app.');
+  } catch (err) {
+    if (!(err instanceof PortInUseError)) throw err;
+    console.error(`[start] ${err.message}`);
+    process.exit(1);
+  }
   await prepareDatabase({ seed: true });
   // First start: an admin with a random password, printed once below (no default password exists).
   const appDb = createDb(settings);
@@ -37,12 +49,11 @@ async function main() {
   let address = settings.temporal.address;
   let uiUrl = settings.temporal.uiUrl;
   if (!address) {
-    const port = Number(process.env.TEMPORAL_PORT || 7233);
     console.log('[start] starting the Temporal dev server …');
     devServer = await startDevServer({
       dbFile: path.join(settings.dataDir, 'temporal.sqlite'),
-      port,
-      uiPort: Number(process.env.TEMPORAL_UI_PORT || port + 1000),
+      port: temporalPort,
+      uiPort: temporalUiPort,
       logFile: path.join(settings.dataDir, 'temporal.log'),
     });
     address = devServer.address;
@@ -103,6 +114,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('[start] failed:', err);
+  // A port can also be taken between the check above and the dev server's start.
+  if (err instanceof PortInUseError) console.error(`[start] ${err.message}`);
+  else console.error('[start] failed:', err);
   process.exit(1);
 });

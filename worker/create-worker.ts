@@ -13,6 +13,8 @@ export interface FulfillmentWorkerOptions {
   settings: Settings;
   db: Db;
   address: string;
+  /** A connection made elsewhere (the time-skipping test server's); else one to `address` is made. */
+  connection?: NativeConnection;
   /** A prebuilt workflow bundle (tests build one per run); otherwise workflows/ is bundled at start. */
   workflowBundlePath?: string;
   overrides?: Partial<WorkerOptions>;
@@ -22,7 +24,7 @@ export interface FulfillmentWorkerOptions {
 
 export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { settings, db } = opts;
-  const connection = await NativeConnection.connect(temporalConnectionOptions(settings.temporal, opts.address));
+  const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(settings.temporal, opts.address)));
   const worker = await Worker.create({
     connection,
     namespace: settings.temporal.namespace,

@@ -5,13 +5,18 @@
  * carrier is asked, and when none answers a person decides, instead of retrying forever.
  */
 import { createHarness, Harness, openTaskOf, orderResult, sampleOrder } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.01' } });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 /** The attempts of each booking activity in the order's history. */

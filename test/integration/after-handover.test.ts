@@ -7,6 +7,7 @@
 import { createFlakySender, NotificationSender, OutgoingMessage } from '../../adapters/notifications/sender';
 import { getStock } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, maybeRecordWorkflowHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, signIn, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 const sent: OutgoingMessage[] = [];
 const memory: NotificationSender = { name: 'memory', async send(m) { sent.push(m); } };
@@ -17,7 +18,11 @@ beforeAll(async () => {
   h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.0001' }, sender: createFlakySender(memory, 2) });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 const decide = (id: number, decision: string, extra: Record<string, unknown> = {}) =>

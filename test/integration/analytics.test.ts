@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { dbTime } from '../../db/time';
 import * as F from '../support/analytics-fixture';
 import { createHarness, Harness, signIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 
@@ -68,6 +69,17 @@ async function insertWorld(
       created_at: dbTime(),
     });
   }
+  // What the provider and the carriers hold for such a world (the ledger checks them at the end):
+  // every order past payment charged for its live lines, every parcel handed over booked.
+  for (const o of orders.filter((x) => !['received', 'awaiting_payment', 'cancelled'].includes(x.status))) {
+    const value = lines.filter((l) => l.orderNo === o.orderNo && l.status !== 'cancelled').reduce((n, l) => n + l.quantity * 10, 0);
+    const charge = { order_no: o.orderNo, kind: 'charge', idempotency_key: `charge:${o.orderNo}`, amount: value, status: 'succeeded', created_at: o.createdAt };
+    await h.db('sandbox_payment_operations').insert(charge);
+    await h.db('payments').insert({ ...charge, currency: 'CNY', updated_at: o.createdAt });
+  }
+  for (const s of await h.db('shipments').where('id', 'like', 'SHP-fx-%').whereNotNull('shipped_at').whereIn('order_no', orders.map((o) => o.orderNo))) {
+    await h.db('sandbox_carrier_bookings').insert({ carrier: s.carrier, idempotency_key: s.id, waybill_no: s.tracking_no, order_no: s.order_no, status: 'booked', created_at: dbTime() });
+  }
   for (const r of returnLines) {
     const rma = `RMA-fx-${++seq}`;
     await h.db('returns').insert({ rma_no: rma, order_no: r.orderNo, source: 'customer', reason: 'fixture', status: 'requested', created_at: dbTime(), updated_at: dbTime() });
@@ -110,7 +122,11 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 test('GET /api/analytics gives the hand-computed figures; rows outside the window do not count', async () => {

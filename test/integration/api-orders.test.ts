@@ -1,12 +1,17 @@
 /** The order API's contract: auth, validation with nothing written, idempotent submission. */
 import { createHarness, Harness, orderResult, sampleOrder, signIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 async function counts() {

@@ -9,13 +9,18 @@ import { createDb } from '../../db/knex';
 import { buildPolicy } from '../../domain/policy';
 import { createApp } from '../../web/app';
 import { API_KEY, createHarness, csrfFrom, Harness, signIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ worker: false });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');

@@ -11,13 +11,18 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { createSandboxPaymentProvider } from '../../adapters/payments';
 import { getStock } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.01' } });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 const setStock = (sku: string, onHand: number) => h.db('inventory').where({ sku }).update({ on_hand: onHand });

@@ -13,6 +13,8 @@ import { createUser } from '../../db/users';
 import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { certifyFor, CHROMIUM, openBrowser, serve, signInPage } from '../support/browser';
 import { createHarness, Harness, openTaskOf, sampleOrder } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
+import { setOnHand } from '../../db/inventory';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`console browser tests skipped: no ${CHROMIUM}`);
@@ -55,7 +57,7 @@ async function stockoutOrder(): Promise<{ orderNo: string; taskId: number }> {
       const u = await createUser(h.db, { username: p.username, displayName: p.displayName, role: p.role, passwordHash: await hashPassword(p.password) });
       if (p.role === 'supervisor') await certifyFor(h.db, u.id, 'stockout');
     }
-    await h.db('inventory').where({ sku: 'PL-LABUBU-30' }).update({ on_hand: 0 });
+    await setOnHand(h.db, 'PL-LABUBU-30', 0, 'test setup');
     first = await stockoutOrder();
     second = await stockoutOrder();
     app = await serve(h);
@@ -64,7 +66,11 @@ async function stockoutOrder(): Promise<{ orderNo: string; taskId: number }> {
   afterAll(async () => {
     for (const b of browsers.values()) await b.close().catch(() => undefined);
     await app?.close();
-    await h?.close();
+    try {
+      await expectLedgerHolds(h);
+    } finally {
+      await h?.close();
+    }
   });
 
   test('a supervisor finds the stockout task in the inbox, decides it, and the order moves on', async () => {

@@ -4,8 +4,10 @@
  * stuck orders (a carrier that is down keeps the booking activity retrying).
  */
 import { createHarness, Harness, openTaskOf, orderStatusIs, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 import { listStuckOrders } from '../../web/services/stuck-orders';
 import { certifyFor } from '../support/browser';
+import { setOnHand } from '../../db/inventory';
 
 let h: Harness;
 let lead: SignedIn;
@@ -22,9 +24,16 @@ beforeAll(async () => {
   // P4.3: only certified people decide; new.hire has no certificate yet.
   for (const s of [lead, other]) await certifyFor(h.db, s.user.id, 'stockout');
 });
-afterAll(async () => h?.close());
+afterAll(async () => {
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
+});
 
-const setStock = (sku: string, onHand: number) => h.db('inventory').where({ sku }).update({ on_hand: onHand });
+// A count (journaled), so that the ledger's stock balance knows of it.
+const setStock = (sku: string, onHand: number) => setOnHand(h.db, sku, onHand, 'test setup');
 const taskRow = (id: number) => h.db('tasks').where({ id }).first();
 const audits = (where: Record<string, unknown>) => h.db('audit_log').where(where).orderBy('id');
 

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { dbTime } from '../../db/time';
 import { createHarness, Harness, orderStatusIs, sampleOrder, signIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 let staff: Awaited<ReturnType<typeof signIn>>;
@@ -45,6 +46,11 @@ beforeAll(async () => {
     ship_by: at('2025-11-27T06:02:00Z'),
   });
   await h.db('order_lines').insert({ order_no: ORDER, line_no: 1, sku: 'BB-MOLLY-SPACE', quantity: 2, unit_price: 69, reserved_quantity: 0, status: 'shipped' });
+  // What a shipped order leaves at the provider and the carrier (the ledger checks them at the end).
+  const charged = { order_no: ORDER, kind: 'charge', idempotency_key: `charge:${ORDER}`, amount: 138, status: 'succeeded', created_at: at('2025-11-26T06:02:00Z') };
+  await h.db('sandbox_payment_operations').insert(charged);
+  await h.db('payments').insert({ ...charged, currency: 'CNY', provider_ref: 'sbx_ch_1', updated_at: charged.created_at });
+  await h.db('sandbox_carrier_bookings').insert({ carrier: 'SF', idempotency_key: `SHP-${ORDER}-1`, waybill_no: WAYBILL, order_no: ORDER, status: 'booked', created_at: at('2025-11-26T07:10:00Z') });
   const events: Array<[string, string, Record<string, unknown>]> = [
     ['2025-11-26T06:00:00Z', 'status', { status: 'received' }],
     ['2025-11-26T06:02:00Z', 'status', { status: 'paid' }],
@@ -99,7 +105,11 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 describe('search', () => {

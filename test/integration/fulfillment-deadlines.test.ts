@@ -2,15 +2,20 @@
  * Deadlines on the real workflow, with BOXFLOW_TIME_SCALE 0.0002: the 30 min payment deadline
  * becomes 0.36 s, a 4 h stockout task 2.9 s, the 24 h retail SLA 17 s (at risk at 13 s).
  */
-import { getStock } from '../../db/inventory';
+import { getStock, setOnHand } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.0002' } });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 test('no payment before the deadline: the order is cancelled and its stock released', async () => {
@@ -31,7 +36,7 @@ test('no payment before the deadline: the order is cancelled and its stock relea
 });
 
 test('an undecided stockout applies its default at the deadline, and a late retail order is at risk, then breached', async () => {
-  await h.db('inventory').where({ sku: 'FIG-MEGA-1000' }).update({ on_hand: 0 });
+  await setOnHand(h.db, 'FIG-MEGA-1000', 0, 'test setup');
   const order = sampleOrder({ lines: [{ sku: 'FIG-MEGA-1000', quantity: 1, unitPrice: 6999 }] });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   const task = await openTaskOf(h, order.orderNo, 'stockout');

@@ -3,18 +3,24 @@
  * branch through the API and checks the final status, the timeline and the side effects (stock,
  * bookings, refunds). Time scale 0.01, so no deadline passes during these tests.
  */
-import { getStock } from '../../db/inventory';
+import { getStock, setOnHand } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, signIn, statusTrail } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.01' } });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
-const setStock = (sku: string, onHand: number) => h.db('inventory').where({ sku }).update({ on_hand: onHand });
+// A count (journaled), so that the ledger's stock balance knows of it.
+const setStock = (sku: string, onHand: number) => setOnHand(h.db, sku, onHand, 'test setup');
 const bookings = (orderNo: string) => h.db('sandbox_carrier_bookings').where({ order_no: orderNo, status: 'booked' });
 const refunds = (orderNo: string) => h.db('sandbox_payment_operations').where({ order_no: orderNo, kind: 'refund' });
 const decide = (id: number, decision: string, note = 'test') => h.api().post(`/api/tasks/${id}/decision`).send({ decision, note, decidedBy: 'supervisor.li' });

@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import type { Express } from 'express';
 import { isSqlite } from '../../db/knex';
 import { createHarness, Harness, sampleOrder, signIn, SignedIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 let admin: SignedIn;
@@ -65,7 +66,11 @@ beforeAll(async () => {
   admin = await signIn(h, 'admin');
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

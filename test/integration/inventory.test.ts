@@ -10,17 +10,22 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import type { ActivityDeps } from '../../activities/deps';
 import { createInventoryActivities } from '../../activities/inventory.activities';
 import { cancelBackOrdersForOrder, countBackOrdered, createBackOrder, listBackOrdersForOrder, listWaitingBackOrders } from '../../db/back-orders';
-import { reserveLine } from '../../db/inventory';
+import { reserveLine, setOnHand } from '../../db/inventory';
 import { getOrderLines, insertOrder } from '../../db/orders';
 import { dbTime } from '../../db/time';
 import { createHarness, Harness, sampleOrder, testEnv, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ worker: false });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 /** Writes an order with one line of `sku` (no workflow) and returns its line id. */
@@ -326,7 +331,7 @@ describe('back-order activities, run by a real worker', () => {
     const reserved = await emptyShelf(SKU);
     const older = await backOrdered(SKU, 1); // an order without a workflow: its signal is skipped
     // Stock comes back without an allocation (as a release does): 3 available, nobody served.
-    await h.db('inventory').where({ sku: SKU }).update({ on_hand: reserved + 3 });
+    await setOnHand(h.db, SKU, reserved + 3, 'test setup');
     const o = await orderWithLine(SKU, 2);
     const handle = await startProbe(o.orderNo, [o.lineId]);
     expect(await handle.result()).toEqual({ got: [o.lineId], filled: [o.lineId] });

@@ -9,6 +9,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createHarness, Harness, maybeRecordWorkflowHistory, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 const BUDGET = 150;
 let h: Harness;
@@ -16,7 +17,11 @@ beforeAll(async () => {
   h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.0001', BOXFLOW_CONTINUE_AS_NEW_AFTER: String(BUDGET) } });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 /** Every run of a workflow, oldest first, following the continue-as-new chain backwards from the latest. */

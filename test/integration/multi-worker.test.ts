@@ -10,6 +10,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { createHarness, Harness, orderResult, sampleOrder, waitFor, workflowHandle } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 import { spawnWorkerProcess } from '../support/worker-process';
 
 jest.setTimeout(6 * 60_000);
@@ -25,16 +26,21 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(
-    workers
-      .filter((c) => c.exitCode === null && c.signalCode === null)
-      .map((c) => {
-        const exited = new Promise((r) => c.once('exit', r));
-        c.kill('SIGTERM');
-        return exited;
-      }),
-  );
-  await h?.close();
+  try {
+    // While the workers are still up, so that orders still closing get to close.
+    await expectLedgerHolds(h);
+  } finally {
+    await Promise.all(
+      workers
+        .filter((c) => c.exitCode === null && c.signalCode === null)
+        .map((c) => {
+          const exited = new Promise((r) => c.once('exit', r));
+          c.kill('SIGTERM');
+          return exited;
+        }),
+    );
+    await h?.close();
+  }
 });
 
 /** temporal.api.enums.v1.PendingActivityState: a worker has picked the activity up and not answered. */

@@ -4,13 +4,18 @@
  */
 import { getStock } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, orderResult, sampleOrder, signIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 test('a retail order runs from the API to shipped, with its timeline, stock and one booking', async () => {

@@ -8,13 +8,18 @@ import request from 'supertest';
 import { insertOrder } from '../../db/orders';
 import { dbTime } from '../../db/time';
 import { createHarness, Harness, sampleOrder, workflowHandle } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ worker: false });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 const webhook = (body: unknown) => h.api().post('/api/webhooks/payment').send(body as object);

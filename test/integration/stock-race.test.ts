@@ -7,6 +7,7 @@ import { reserveLine, ReserveOutcome } from '../../db/inventory';
 import { getOrderLines, insertOrder } from '../../db/orders';
 import { dbTime } from '../../db/time';
 import { createHarness, Harness, orderResult, sampleOrder, waitFor, workflowHandle } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 const stillOpen = new Set<string>();
@@ -14,8 +15,12 @@ beforeAll(async () => {
   h = await createHarness();
 });
 afterAll(async () => {
-  for (const orderNo of stillOpen) await workflowHandle(h, orderNo).terminate('stock-race test done').catch(() => undefined);
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    for (const orderNo of stillOpen) await workflowHandle(h, orderNo).terminate('stock-race test done').catch(() => undefined);
+    await h?.close();
+  }
 });
 
 /**

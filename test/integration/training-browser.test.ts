@@ -15,6 +15,7 @@ import { findTrainingModule } from '../../training/content';
 import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { resetClock, setClockOffsetForTests } from '../../web/services/clock';
 import { createHarness, Harness } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 import { makePng, withEvidenceDir } from './training-helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -51,7 +52,11 @@ const people: Record<'staff' | 'supervisor', { username: string; password: strin
     resetClock();
     await browser?.close();
     await new Promise((resolve) => server?.close(resolve));
-    await base?.close();
+    try {
+      await expectLedgerHolds(base);
+    } finally {
+      await base?.close();
+    }
   });
 
   async function signInAs(who: 'staff' | 'supervisor'): Promise<Page> {

@@ -11,6 +11,7 @@ import { resetClock, setClockOffsetForTests } from '../../web/services/clock';
 import { decideTask } from '../../web/services/order-commands';
 import type { TemporalGateway } from '../../web/services/order-intake';
 import { createHarness, Harness, openTaskOf, sampleOrder, signIn, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 import { completeModule, withEvidenceDir } from './training-helpers';
 
 let base: Harness;
@@ -25,7 +26,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   resetClock();
-  await base.close();
+  try {
+    await expectLedgerHolds(base);
+  } finally {
+    await base.close();
+  }
 });
 
 it('a stockout decision needs a valid supervisor-stuck-tasks certificate', async () => {

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { createHarness, Harness, signIn, SignedIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 import { findTrainingModule, getTrainingModules, localize, setTrainingModules, TrainingModule } from '../../training/content';
 import { resetClock, setClockOffsetForTests } from '../../web/services/clock';
 import { completeModule, correctAnswers, escapeHtml, makePng, runIdFrom, withEvidenceDir } from './training-helpers';
@@ -28,7 +29,11 @@ beforeAll(async () => {
 afterAll(async () => {
   setTrainingModules(undefined);
   resetClock();
-  await base.close();
+  try {
+    await expectLedgerHolds(base);
+  } finally {
+    await base.close();
+  }
 });
 
 const evidenceFiles = () => (fs.existsSync(evidenceDir) ? fs.readdirSync(evidenceDir) : []);

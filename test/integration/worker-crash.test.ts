@@ -3,6 +3,7 @@
  * new one, and the order still ships, with exactly one waybill issued by the carrier.
  */
 import { createHarness, Harness, orderResult, sampleOrder, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
 import { spawnWorkerProcess } from '../support/worker-process';
 
 let h: Harness;
@@ -10,7 +11,11 @@ beforeAll(async () => {
   h = await createHarness({ worker: false });
 });
 afterAll(async () => {
-  await h?.close();
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
 });
 
 test('an order survives its worker being killed mid-booking, with one booking', async () => {

@@ -7,6 +7,6 @@ import path from 'node:path';
 
 test('every Temporal package resolves the same protobufjs', () => {
   const fromPackage = (pkg: string) => require.resolve('protobufjs', { paths: [path.dirname(require.resolve(`${pkg}/package.json`))] });
-  const copies = new Set(['@temporalio/common', '@temporalio/proto', '@temporalio/worker', '@temporalio/client'].map(fromPackage));
+  const copies = new Set(['@temporalio/common', '@temporalio/proto', '@temporalio/worker', '@temporalio/client', '@temporalio/testing'].map(fromPackage));
   expect([...copies]).toHaveLength(1);
 });
