@@ -109,7 +109,9 @@ const ROWS: Row[] = [
     hold: (h, orderNo) => waitFor('the carrier to issue a waybill', () => h.db('sandbox_carrier_bookings').where({ order_no: orderNo, status: 'booked' }).first()),
   },
   { name: 'labelled (booked, answer not back)', gate: { activity: 'bookShipment', phase: 'after' } },
-  { name: 'booked (before hand-over)', gate: { activity: 'commitShippedLines', phase: 'before' } },
+  // (Once the hand-over has begun — commitShippedLines — the parcel is the carrier's: a cancel is
+  // refused with 409 handed_over. The last moment to cancel is just after `booked` is written.)
+  { name: 'booked (before hand-over)', gate: { activity: 'recordStatus', phase: 'after', when: statusIs('booked') } },
 ];
 
 interface Outcome {

@@ -9,7 +9,7 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { createSandboxPaymentProvider } from '../../adapters/payments';
-import { getStock } from '../../db/inventory';
+import { getStock, setOnHand } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
@@ -25,7 +25,7 @@ afterAll(async () => {
   }
 });
 
-const setStock = (sku: string, onHand: number) => h.db('inventory').where({ sku }).update({ on_hand: onHand });
+const setStock = (sku: string, onHand: number) => setOnHand(h.db, sku, onHand, 'test setup');
 const ledger = (orderNo: string) => h.db('sandbox_payment_operations').where({ order_no: orderNo }).orderBy('id');
 const charge = async (orderNo: string) => (await ledger(orderNo)).find((r) => r.kind === 'charge');
 /** What the provider holds of the customer's money for this order: succeeded charges minus succeeded refunds. */

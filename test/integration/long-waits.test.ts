@@ -5,9 +5,10 @@
  * when restock comes; no run's history outgrows the budget; the ship-by warning is cleared when it
  * no longer applies; a parcel whose tracking dies does not hang the order; and a step re-run after
  * `temporal workflow reset` writes nothing twice. (The same waits at real durations run on the
- * time-skipping test server in test/timeskip/.)
+ * time-skipping test server in test/time-skipping/.)
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { setOnHand } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordWorkflowHistory, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
@@ -39,7 +40,7 @@ async function runsOf(client: Client, workflowId: string): Promise<Array<{ runId
 }
 
 test('a back-ordered order continues as new while it waits, keeps what it knew, and ships when restock comes', async () => {
-  await h.db('inventory').where({ sku: 'FIG-SKULLPANDA-400' }).update({ on_hand: 1 });
+  await setOnHand(h.db, 'FIG-SKULLPANDA-400', 1, 'one left before the order');
   const order = sampleOrder({ lines: [{ sku: 'FIG-SKULLPANDA-400', quantity: 3, unitPrice: 899 }] });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   const first = (await workflowHandle(h, order.orderNo).describe()).runId;
@@ -77,7 +78,7 @@ test('a back-ordered order continues as new while it waits, keeps what it knew, 
   // The at-risk flag is set back once the order no longer waits for shipping.
   expect(last.searchAttributes.BoxflowAtRisk).toEqual([false]);
   expect(last.searchAttributes.BoxflowCarriers).toEqual([expect.any(String)]);
-  await h.db('inventory').where({ sku: 'FIG-SKULLPANDA-400' }).update({ on_hand: 40 });
+  await setOnHand(h.db, 'FIG-SKULLPANDA-400', 40, 'counted back for the next test');
 });
 
 test('a parcel whose tracking workflow is terminated does not hang its order', async () => {

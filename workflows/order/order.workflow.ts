@@ -41,6 +41,8 @@ const TRACKERS_REPORT_PATCH = 'trackers-report-by-signal';
 const CONTINUE_AS_NEW_PATCH = 'continue-as-new-on-long-waits';
 /** Compensation voids a pending charge, keeps what shipped, and runs on every way out (failures too). */
 const COMPENSATION_PATCH = 'compensate-unshipped-only';
+/** A requested cancel decides how the order ends, whatever ended the step in flight. */
+const CANCEL_REQUEST_WINS_PATCH = 'cancel-request-wins';
 
 export interface OrderWorkflowInput {
   order: OrderInput;
@@ -188,7 +190,9 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
   /** Why the flow ended early, and how the order ends: cancelled (a decision, a person, Temporal) or failed. */
   function classifyEnd(err: unknown): { reason: string; outcome: 'cancelled' | 'failed' } | undefined {
     if (err instanceof OrderCancellation) return { reason: err.reason, outcome: 'cancelled' };
-    if (cancelRequest && isCancellation(err)) return { reason: `cancelled by ${cancelRequest.requestedBy}: ${cancelRequest.reason}`, outcome: 'cancelled' };
+    // A cancel was asked for: the order ends cancelled even when the step in flight ended in a
+    // failure instead (an activity that cannot hear the cancel times out meanwhile).
+    if (cancelRequest && (isCancellation(err) || patched(CANCEL_REQUEST_WINS_PATCH))) return { reason: `cancelled by ${cancelRequest.requestedBy}: ${cancelRequest.reason}`, outcome: 'cancelled' };
     if (!patched(COMPENSATION_PATCH)) return undefined; // orders from before: a failure failed the workflow, nothing undone
     // A cancel request sent to the workflow from the Temporal UI or CLI is a cancellation like any other.
     if (isCancellation(err)) return { reason: 'cancelled through Temporal (a cancel request on the workflow)', outcome: 'cancelled' };
