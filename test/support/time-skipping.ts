@@ -50,7 +50,8 @@ export interface TimeSkippingWorld {
 
 let runtimeInstalled = false;
 
-export async function createTimeSkippingWorld(): Promise<TimeSkippingWorld> {
+/** `env`: settings on top of the world's own (e.g. BOXFLOW_CONTINUE_AS_NEW_AFTER, so a month shows several runs). */
+export async function createTimeSkippingWorld(opts: { env?: Record<string, string> } = {}): Promise<TimeSkippingWorld> {
   if (!runtimeInstalled) {
     runtimeInstalled = true;
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -63,7 +64,7 @@ export async function createTimeSkippingWorld(): Promise<TimeSkippingWorld> {
     const id = crypto.randomBytes(4).toString('hex');
     const testDb = await createTestDatabase(runDir, id);
     const taskQueue = `time-skipping-${id}`;
-    const settings = loadSettings({ BOXFLOW_DATA_DIR: runDir, DATABASE_URL: testDb.databaseUrl, BOXFLOW_TASK_QUEUE: taskQueue, BOXFLOW_SANDBOX: '1', BOXFLOW_TIME_SCALE: '1' });
+    const settings = loadSettings({ BOXFLOW_DATA_DIR: runDir, DATABASE_URL: testDb.databaseUrl, BOXFLOW_TASK_QUEUE: taskQueue, BOXFLOW_SANDBOX: '1', BOXFLOW_TIME_SCALE: '1', ...opts.env });
     const db = createDb(settings);
     await migrateToLatest(db);
     await seedDemoCatalog(db);
@@ -75,7 +76,7 @@ export async function createTimeSkippingWorld(): Promise<TimeSkippingWorld> {
       workflowBundlePath: process.env.BOXFLOW_TIME_SKIPPING_BUNDLE,
     });
     const running = worker.run();
-    const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault });
+    const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents });
     const app = createApp({ db, temporal: { client: env.client, taskQueue, policy }, apiKey: API_KEY });
     return {
       env,
@@ -175,6 +176,21 @@ export async function sleepWatchingHistory(world: TimeSkippingWorld, workflowIds
       }
     }
   }
+}
+
+/**
+ * Waits until the workflow's current run is idle on a timer (or has ended): its last event is a
+ * started timer, a continue-as-new or a close. Call it after sending a signal and before moving the
+ * clock: the time-skipping test server may fire a timer in the middle of a workflow task that cancels
+ * that timer, and then refuses the task's completion ("invalid history builder state for action")
+ * and the workflow hangs. A worker on a real server never meets this.
+ */
+export async function untilIdleOnTimer(world: { client: Client }, workflowId: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`${workflowId} to wait on a timer`, async () => {
+    const events = (await world.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const last = events[events.length - 1];
+    return Boolean(last && (last.timerStartedEventAttributes || last.workflowExecutionContinuedAsNewEventAttributes || last.workflowExecutionCompletedEventAttributes));
+  }, timeoutMs);
 }
 
 export async function orderStatus(world: { db: Db }, orderNo: string): Promise<string | undefined> {

@@ -8,7 +8,7 @@
 import { setOnHand } from '../../db/inventory';
 import { sampleOrder, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
-import { createTimeSkippingWorld, expectEveryRunUnder, orderStatus, sleepWatchingHistory, TimeSkippingWorld, untilStatus } from '../support/time-skipping';
+import { createTimeSkippingWorld, expectEveryRunUnder, orderStatus, sleepWatchingHistory, TimeSkippingWorld, untilIdleOnTimer, untilStatus } from '../support/time-skipping';
 
 let world: TimeSkippingWorld;
 beforeAll(async () => {
@@ -33,6 +33,7 @@ test('back-ordered 60 days, then restocked: the order ships, every run under 10,
   const decided = await world.api().post(`/api/tasks/${task.id}/decision`).send({ decision: 'wait_for_restock', decidedBy: 'supervisor.chen', note: 'the next container is due in two months' });
   expect(decided.status).toBe(200);
   await untilStatus(world, order.orderNo, ['back_ordered']);
+  await untilIdleOnTimer(world, workflowId);
 
   await sleepWatchingHistory(world, [workflowId], 240, '6 hours'); // 60 days
   expect(await orderStatus(world, order.orderNo)).toBe('back_ordered');
