@@ -51,6 +51,9 @@ test('scans every 6 hours for 30 days, then delivered: tracking ends, several ru
   };
   const SCANS = 30 * 4;
   for (let i = 1; i <= SCANS; i++) {
+    // A scan's signal reaches the tracker only while it waits on its timer, and the clock moves only
+    // then too (see untilIdleOnTimer): the clock may have fired the tracker's poll during the sleep.
+    await untilIdleOnTimer(world, trackId);
     await scan(i, raw.moving);
     await untilIdleOnTimer(world, trackId);
     await world.sleep('6 hours');
@@ -61,6 +64,7 @@ test('scans every 6 hours for 30 days, then delivered: tracking ends, several ru
       }
     }
   }
+  await untilIdleOnTimer(world, trackId);
   await scan(SCANS + 1, raw.delivered);
   await untilStatus(world, order.orderNo, ['delivered']);
   await waitFor('the tracking workflow to end', async () => (await world.client.workflow.getHandle(trackId).describe()).status.name === 'COMPLETED');
