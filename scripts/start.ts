@@ -60,7 +60,14 @@ async function main() {
     uiUrl = devServer.uiUrl;
   }
 
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey };
+  // The worker's Temporal SDK metrics on 127.0.0.1:9464 unless set otherwise (or the port is taken).
+  let workerMetrics = process.env.BOXFLOW_WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464';
+  const metricsPort = Number(workerMetrics.split(':').pop());
+  if (workerMetrics !== 'off' && Number.isFinite(metricsPort) && (await portInUse(metricsPort))) {
+    console.error(`[start] port ${metricsPort} is taken: worker metrics are off (set BOXFLOW_WORKER_METRICS_ADDRESS to a free host:port)`);
+    workerMetrics = 'off';
+  }
+  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey, BOXFLOW_WORKER_METRICS_ADDRESS: workerMetrics };
   let stopping = false;
   const children = new Map<string, ChildProcess>();
   const run = (name: string, script: string) => {
@@ -82,6 +89,7 @@ async function main() {
     Web app       ${web}
     Temporal UI   ${uiUrl ?? '(the cluster at ' + address + ')'}
     Temporal      ${address} (namespace ${settings.temporal.namespace}, task queue ${settings.temporal.taskQueue})
+    Metrics       ${web}/metrics (web, loopback only)${workerMetrics !== 'off' ? `, http://${workerMetrics}/metrics (worker)` : ''}
     Data          ${settings.dataDir}
     API key       ${apiKey}
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { loadSettings } from '../config/settings';
+import { loadObservabilitySettings } from '../observability/settings';
 import type { Db } from '../db/knex';
 import { analyticsApi } from './api/analytics.routes';
 import { requireApiKey } from './api/auth';
@@ -19,6 +20,7 @@ import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
+import { createWebMetrics } from './metrics';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
 
@@ -30,13 +32,19 @@ export interface AppDeps {
   auth?: AuthRouteOptions;
   /** Where uploads live (training evidence photos under `<dataDir>/evidence`); default BOXFLOW_DATA_DIR. */
   dataDir?: string;
+  /** Operating settings (metrics key, process metrics); default from the environment (observability/settings.ts). */
+  ops?: { metricsKey?: string; processMetrics?: boolean };
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Operating it (issue 14): RED metrics for every request and GET /metrics (loopback or key only).
+  const metrics = createWebMetrics({ db, metricsKey: ops?.metricsKey ?? loadObservabilitySettings().metricsKey, processMetrics: ops?.processMetrics });
+  app.use(metrics.middleware);
+  app.get('/metrics', metrics.handler);
   // Security headers for everything (pages, API, static). The CSP allows no inline script or style:
   // views link /static files only and never carry style= or <script> blocks.
   app.use(

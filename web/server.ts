@@ -4,6 +4,7 @@
 import http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
+import { loadObservabilitySettings } from '../observability/settings';
 import { buildPolicy } from '../domain/policy';
 import { createDb } from '../db/knex';
 import { getTrainingModules, TrainingContentError } from '../training/content';
@@ -32,7 +33,7 @@ async function main() {
   const client = new Client({ connection, namespace: settings.temporal.namespace });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents }) };
   const apiKey = resolveApiKey(settings);
-  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir }));
+  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: loadObservabilitySettings().metricsKey } }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));
   console.log(`[web] listening on http://localhost:${settings.port}`);
 

@@ -1,14 +1,23 @@
 /**
  * The worker process: runs order workflows and their activities on task queue `fulfillment`.
- * Configured by environment only (see config/settings.ts); npm start runs it beside the web app.
+ * Configured by environment only (see config/settings.ts, observability/settings.ts); npm start runs
+ * it beside the web app. Logs are pino (JSON, or pretty at a terminal); with
+ * BOXFLOW_WORKER_METRICS_ADDRESS the Temporal SDK's Prometheus metrics are served there.
  */
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/knex';
+import { logFor } from '../observability/logger';
+import { loadObservabilitySettings } from '../observability/settings';
 import { createFulfillmentWorker } from './create-worker';
+import { installWorkerRuntime } from './runtime';
 import { ensureSettlementSchedule } from './schedules';
+
+const log = logFor('worker');
 
 async function main() {
   const settings = loadSettings();
+  const ops = loadObservabilitySettings();
+  installWorkerRuntime(ops, log);
   const address = settings.temporal.address ?? 'localhost:7233';
   const db = createDb(settings);
   const { worker, connection } = await createFulfillmentWorker({
@@ -18,16 +27,20 @@ async function main() {
     workflowBundlePath: process.env.BOXFLOW_WORKFLOW_BUNDLE || undefined,
   });
   const scheduleId = await ensureSettlementSchedule(settings, address);
-  console.log(`[worker] schedule ${scheduleId} settles orders whose workflow ended without compensating`);
-  console.log(`[worker] polling task queue "${settings.temporal.taskQueue}" on ${address} (namespace ${settings.temporal.namespace})`);
+  log.info({ scheduleId }, `schedule ${scheduleId} settles orders whose workflow ended without compensating`);
+  if (ops.workerMetricsAddress) log.info({ metrics: `http://${ops.workerMetricsAddress}/metrics` }, `Temporal SDK metrics on http://${ops.workerMetricsAddress}/metrics`);
+  log.info(
+    { taskQueue: settings.temporal.taskQueue, address, namespace: settings.temporal.namespace },
+    `polling task queue "${settings.temporal.taskQueue}" on ${address} (namespace ${settings.temporal.namespace})`,
+  );
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   await worker.run();
   await connection.close();
   await db.destroy();
-  console.log('[worker] stopped');
+  log.info('stopped');
 }
 
 main().catch((err) => {
-  console.error('[worker] fatal:', err);
+  log.fatal({ err }, 'fatal');
   process.exit(1);
 });
