@@ -21,6 +21,8 @@ import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
 import { createWebMetrics } from './metrics';
+import { requestLogging } from './request-logging';
+import { logFor, Logger } from '../observability/logger';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
 
@@ -34,16 +36,20 @@ export interface AppDeps {
   dataDir?: string;
   /** Operating settings (metrics key, process metrics); default from the environment (observability/settings.ts). */
   ops?: { metricsKey?: string; processMetrics?: boolean };
+  /** Where request and error logs go (default: the process's pino logger, component "web"). */
+  logger?: Logger;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, ops }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   // Operating it (issue 14): RED metrics for every request and GET /metrics (loopback or key only).
   const metrics = createWebMetrics({ db, metricsKey: ops?.metricsKey ?? loadObservabilitySettings().metricsKey, processMetrics: ops?.processMetrics });
   app.use(metrics.middleware);
+  // A request id (X-Request-Id, taken from the caller when sane, else made) on every response and log line.
+  app.use(requestLogging(logger ?? logFor('web')));
   app.get('/metrics', metrics.handler);
   // Security headers for everything (pages, API, static). The CSP allows no inline script or style:
   // views link /static files only and never carry style= or <script> blocks.
@@ -111,12 +117,12 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops }: AppDeps)
       res.status(err.status).json({ error: 'bad_request', message: err.message });
       return;
     }
-    console.error(`[web] ${req.method} ${req.originalUrl} failed:`, err);
+    req.log.error({ err, reqId: req.id }, `${req.method} ${req.path} failed`);
     if (isApi || res.headersSent) {
-      if (!res.headersSent) res.status(500).json({ error: 'internal_error', message: 'something went wrong; it has been logged' });
+      if (!res.headersSent) res.status(500).json({ error: 'internal_error', message: 'something went wrong; it has been logged', requestId: req.id });
       return;
     }
-    void renderPage(req, res, 'error', { messageKey: 'error.title' }, 500);
+    void renderPage(req, res, 'error', { messageKey: 'error.title', requestId: req.id }, 500);
   });
   return app;
 }

@@ -130,6 +130,7 @@ const MESSAGES = {
   'taskStatus.cancelled': { zh: '已撤销', en: 'Withdrawn' },
   'error.notFound': { zh: '找不到该页面或订单。', en: 'Page or order not found.' },
   'error.title': { zh: '出错了', en: 'Something went wrong' },
+  'error.requestId': { zh: '请求编号(联系技术支持时请提供)', en: 'Request id (quote it when you report this)' },
   // Sign-in, roles, account, user administration (web/auth).
   'nav.admin': { zh: '用户管理', en: 'Users' },
   'nav.account': { zh: '我的账户', en: 'My account' },

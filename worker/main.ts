@@ -17,7 +17,7 @@ const log = logFor('worker');
 async function main() {
   const settings = loadSettings();
   const ops = loadObservabilitySettings();
-  installWorkerRuntime(ops, log);
+  installWorkerRuntime(ops, logFor('temporal'));
   const address = settings.temporal.address ?? 'localhost:7233';
   const db = createDb(settings);
   const { worker, connection } = await createFulfillmentWorker({

@@ -47,7 +47,7 @@ export class PinoSdkLogger implements SdkLogger {
 
 export function installWorkerRuntime(settings: ObservabilitySettings, logger: Logger): void {
   Runtime.install({
-    logger: new PinoSdkLogger(logger.child({ component: 'temporal' })),
+    logger: new PinoSdkLogger(logger),
     telemetryOptions: {
       // Native (Core) log lines come through the same logger instead of straight to stderr.
       logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } },

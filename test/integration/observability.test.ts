@@ -9,8 +9,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import request from 'supertest';
+import { Writable } from 'node:stream';
+import knex from 'knex';
+import { buildPolicy } from '../../domain/policy';
+import { createLogger } from '../../observability/logger';
+import { loadObservabilitySettings } from '../../observability/settings';
 import { createApp } from '../../web/app';
-import { createHarness, Harness, orderResult, sampleOrder } from '../support/harness';
+import { API_KEY, createHarness, Harness, orderResult, sampleOrder } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 import { spawnWorkerProcess } from '../support/worker-process';
 
@@ -114,6 +119,88 @@ describe('metrics', () => {
   });
 });
 
-export function workerLogLines(): string[] {
-  return fs.readFileSync(path.join(path.dirname(h.dbFile), 'observability-worker.log'), 'utf8').split('\n').filter(Boolean);
+/** A JSON logger at debug level that keeps its lines in memory. */
+function memoryLogger() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ settings: loadObservabilitySettings({ BOXFLOW_LOG_LEVEL: 'debug', BOXFLOW_LOG_FORMAT: 'json' }), destination: stream });
+  return { logger, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, any>) };
+}
+
+const PHONE = '13800138000';
+
+describe('logs', () => {
+  test('web: JSON lines with a request id returned as X-Request-Id; the customer and the API key are redacted', async () => {
+    const mem = memoryLogger();
+    const appWithPolicy = createApp({ db: h.db, temporal: { client: h.client, taskQueue: h.taskQueue, policy: policyOf(h) }, apiKey: API_KEY, logger: mem.logger });
+    const order = sampleOrder();
+    expect(JSON.stringify(order)).toContain(PHONE);
+    const placed = await request(appWithPolicy).post('/api/orders').set('Authorization', `Bearer ${API_KEY}`).set('X-Request-Id', 'lb-1234.abc').send(order);
+    expect(placed.status).toBe(201);
+    expect(placed.headers['x-request-id']).toBe('lb-1234.abc');
+    const other = await request(appWithPolicy).get(`/api/orders/${order.orderNo}`).set('Authorization', `Bearer ${API_KEY}`).set('X-Request-Id', 'not ok <script>');
+    const madeId = other.headers['x-request-id'];
+    expect(madeId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+
+    const lines = mem.parsed();
+    for (const l of lines) expect(typeof l.level).toBe('string');
+    const received = lines.find((l) => l.msg === 'order received')!;
+    expect(received).toBeDefined();
+    expect(received.level).toBe('debug');
+    expect(received.req.id).toBe('lb-1234.abc');
+    expect(received.order.orderNo).toBe(order.orderNo);
+    expect(received.order.customer).toBe('[redacted]');
+    expect(received.order.shippingAddress).toBe('[redacted]');
+    const done = lines.find((l) => l.req?.id === 'lb-1234.abc' && l.res?.statusCode === 201)!;
+    expect(done.level).toBe('info');
+    expect(done.req.headers.authorization).toBe('[redacted]');
+    expect(lines.some((l) => l.req?.id === madeId)).toBe(true);
+
+    const text = mem.lines.join('\n');
+    expect(text).toContain(order.orderNo);
+    for (const secret of [PHONE, API_KEY, order.customer.name, '世纪大道']) expect(text).not.toContain(secret);
+  });
+
+  test('an error page shows the request id that its log line carries', async () => {
+    const mem = memoryLogger();
+    const broken = knex({ client: 'sqlite3', connection: { filename: path.join(path.dirname(h.dbFile), 'no-such-dir', 'x.sqlite') }, useNullAsDefault: true });
+    try {
+      const app = createApp({ db: broken, temporal: { client: h.client, taskQueue: h.taskQueue, policy: policyOf(h) }, apiKey: API_KEY, logger: mem.logger, dataDir: path.dirname(h.dbFile) });
+      const page = await request(app).get('/orders').set('Accept-Language', 'en').set('Cookie', `bf_session=${'A'.repeat(43)}`);
+      expect(page.status).toBe(500);
+      const id = page.headers['x-request-id'];
+      expect(id).toBeTruthy();
+      expect(page.text).toContain(id);
+      const failed = mem.parsed().find((l) => l.level === 'error' && l.reqId === id);
+      expect(failed?.err?.message).toBeTruthy();
+    } finally {
+      await broken.destroy();
+    }
+  });
+
+  test('worker: JSON lines from the Temporal SDK with workflow id, run id and activity type; no customer phone', async () => {
+    const order = sampleOrder();
+    expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+    expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+    const text = fs.readFileSync(path.join(path.dirname(h.dbFile), 'observability-worker.log'), 'utf8');
+    const lines = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+    expect(lines.length).toBeGreaterThan(10);
+    for (const l of lines) expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).toContain(l.level);
+    const wf = lines.find((l) => l.workflowId === `order-${order.orderNo}` && l.msg === 'Workflow started');
+    expect(wf).toEqual(expect.objectContaining({ runId: expect.any(String), workflowType: expect.any(String) }));
+    const act = lines.find((l) => l.workflowId === `order-${order.orderNo}` && l.activityType);
+    expect(act).toEqual(expect.objectContaining({ runId: expect.any(String), activityType: expect.any(String) }));
+    expect(text).not.toContain(PHONE);
+    expect(text).not.toContain(API_KEY);
+  });
+});
+
+function policyOf(x: Harness) {
+  return buildPolicy({ timeScale: x.settings.timeScale, stockoutDefault: x.settings.stockoutDefault, continueAsNewAfterEvents: x.settings.continueAsNewAfterEvents });
 }
