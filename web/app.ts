@@ -20,6 +20,7 @@ import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
+import { healthRoutes } from './health';
 import { createWebMetrics } from './metrics';
 import { requestLogging } from './request-logging';
 import { logFor, Logger } from '../observability/logger';
@@ -71,9 +72,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger }: 
     }),
   );
   app.use('/static', express.static(path.join(__dirname, 'public').replace(`${path.sep}dist${path.sep}`, path.sep), { maxAge: '1h' }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
+  app.use(healthRoutes(db, temporal));
 
   const api = express.Router();
   api.use(requireApiKey(apiKey));
