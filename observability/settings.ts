@@ -20,7 +20,7 @@ export interface ObservabilitySettings {
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 export function loadObservabilitySettings(env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): ObservabilitySettings {
-  const level = (env.BOXFLOW_LOG_LEVEL || (env.NODE_ENV === 'test' ? 'warn' : 'info')).toLowerCase();
+  const level = (env.BOXFLOW_LOG_LEVEL || (env.NODE_ENV === 'test' ? 'error' : 'info')).toLowerCase();
   if (!LEVELS.includes(level)) throw new Error(`BOXFLOW_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${env.BOXFLOW_LOG_LEVEL}"`);
   const format = (env.BOXFLOW_LOG_FORMAT || (isTty ? 'pretty' : 'json')).toLowerCase();
   if (format !== 'json' && format !== 'pretty') throw new Error(`BOXFLOW_LOG_FORMAT must be json or pretty, got "${env.BOXFLOW_LOG_FORMAT}"`);

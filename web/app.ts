@@ -21,7 +21,8 @@ import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
 import { healthRoutes } from './health';
-import { createWebMetrics } from './metrics';
+import { cachedFor, createWebMetrics } from './metrics';
+import { listAllStuckOrders } from './services/stuck-orders';
 import { requestLogging } from './request-logging';
 import { logFor, Logger } from '../observability/logger';
 import { renderPage } from './render';
@@ -47,7 +48,12 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger }: 
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   // Operating it (issue 14): RED metrics for every request and GET /metrics (loopback or key only).
-  const metrics = createWebMetrics({ db, metricsKey: ops?.metricsKey ?? loadObservabilitySettings().metricsKey, processMetrics: ops?.processMetrics });
+  const metrics = createWebMetrics({
+    db,
+    metricsKey: ops?.metricsKey ?? loadObservabilitySettings().metricsKey,
+    processMetrics: ops?.processMetrics,
+    countStuckOrders: cachedFor(30_000, async () => (await listAllStuckOrders(db, temporal, { maxScanned: 5_000 })).orders.length),
+  });
   app.use(metrics.middleware);
   // A request id (X-Request-Id, taken from the caller when sane, else made) on every response and log line.
   app.use(requestLogging(logger ?? logFor('web')));

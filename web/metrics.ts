@@ -197,3 +197,19 @@ function metricsAllowed(req: Request, key: string | undefined): boolean {
   const ip = req.ip ?? '';
   return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
 }
+
+/** `fn`'s last result for `ms` (one Temporal visibility scan per 30 s however often Prometheus scrapes). */
+export function cachedFor<T>(ms: number, fn: () => Promise<T>, now: () => number = Date.now): () => Promise<T> {
+  let at = -Infinity;
+  let last: Promise<T> | undefined;
+  return () => {
+    if (!last || now() - at >= ms) {
+      at = now();
+      last = fn();
+      last.catch(() => {
+        last = undefined;
+      });
+    }
+    return last;
+  };
+}

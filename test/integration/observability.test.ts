@@ -96,7 +96,7 @@ describe('metrics', () => {
     expect(sample(web1, 'boxflow_http_requests_total', placed)).toBe(sample(web0, 'boxflow_http_requests_total', placed) + 1);
     expect(sample(web1, 'boxflow_http_request_duration_seconds_count', placed)).toBe(sample(web0, 'boxflow_http_request_duration_seconds_count', placed) + 1);
     expect(sample(web1, 'boxflow_orders', { status: 'shipped' })).toBe(sample(web0, 'boxflow_orders', { status: 'shipped' }) + 1);
-    for (const gauge of ['boxflow_orders_at_risk', 'boxflow_sla_breaches_today', 'boxflow_notification_outbox', 'boxflow_open_tasks']) {
+    for (const gauge of ['boxflow_stuck_orders', 'boxflow_orders_at_risk', 'boxflow_sla_breaches_today', 'boxflow_notification_outbox', 'boxflow_open_tasks']) {
       expect(web1).toContain(`# TYPE ${gauge} gauge`);
     }
 
