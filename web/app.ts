@@ -20,7 +20,9 @@ import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
+import type { Tracer } from '@opentelemetry/api';
 import { healthRoutes } from './health';
+import { httpSpans } from './tracing';
 import { cachedFor, createWebMetrics } from './metrics';
 import { listAllStuckOrders } from './services/stuck-orders';
 import { requestLogging } from './request-logging';
@@ -40,10 +42,12 @@ export interface AppDeps {
   ops?: { metricsKey?: string; processMetrics?: boolean };
   /** Where request and error logs go (default: the process's pino logger, component "web"). */
   logger?: Logger;
+  /** Set when tracing is on (observability/tracing.ts): a span per request. */
+  tracer?: Tracer;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -55,6 +59,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger }: 
     countStuckOrders: cachedFor(30_000, async () => (await listAllStuckOrders(db, temporal, { maxScanned: 5_000 })).orders.length),
   });
   app.use(metrics.middleware);
+  if (tracer) app.use(httpSpans(tracer));
   // A request id (X-Request-Id, taken from the caller when sane, else made) on every response and log line.
   app.use(requestLogging(logger ?? logFor('web')));
   app.get('/metrics', metrics.handler);

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
 import { loadObservabilitySettings } from '../observability/settings';
 import { logFor } from '../observability/logger';
+import { clientInterceptors, setupTracing, traceKnex } from '../observability/tracing';
 import { buildPolicy } from '../domain/policy';
 import { createDb } from '../db/knex';
 import { getTrainingModules, TrainingContentError } from '../training/content';
@@ -31,12 +32,16 @@ async function main() {
   }
   const settings = loadSettings();
   const db = createDb(settings);
+  const ops = loadObservabilitySettings();
+  // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: HTTP, StartWorkflow (context passed to the workflow), knex.
+  const tracing = setupTracing({ serviceName: 'boxflow-web', endpoint: ops.otlpEndpoint });
+  if (tracing) traceKnex(db, tracing.tracer);
   const address = settings.temporal.address ?? 'localhost:7233';
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
-  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const client = new Client({ connection, namespace: settings.temporal.namespace, interceptors: clientInterceptors(tracing) });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents }) };
   const apiKey = resolveApiKey(settings);
-  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: loadObservabilitySettings().metricsKey } }));
+  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: ops.metricsKey }, tracer: tracing?.tracer }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));
   log.info({ port: settings.port }, `listening on http://localhost:${settings.port}`);
 
@@ -57,6 +62,7 @@ async function main() {
     server.close(async () => {
       await connection.close();
       await db.destroy();
+      await tracing?.shutdown();
       log.info('stopped');
       process.exit(0);
     });
