@@ -34,6 +34,7 @@ export const DEFAULT_PAGE_SIZE = 100;
 /** Closed workflows looked at, newest first, for "ended but the order did not". */
 const CLOSED_LOOKBACK_DAYS = 7;
 const CLOSED_LIMIT = 50;
+const VISIBILITY_DEADLINE_MS = 5_000;
 
 /** The quiet threshold in ms: BOXFLOW_STUCK_AFTER_MS (default 15 min) scaled by the time scale. */
 export function stuckAfterMs(env: NodeJS.ProcessEnv = process.env, timeScale = Number(env.BOXFLOW_TIME_SCALE) || 1): number {
@@ -149,16 +150,18 @@ export async function listStuckOrders(
   const ui = temporalUiUrl();
   const urlOf = (workflowId: string) => `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-  const page = await service.listWorkflowExecutions({
+  // A deadline on each visibility call: a bad page token or a slow server must not hang the page
+  // (the client would otherwise retry some errors for a long time).
+  const list = (request: Parameters<typeof service.listWorkflowExecutions>[0]) =>
+    temporal.client.connection.withDeadline(Date.now() + VISIBILITY_DEADLINE_MS, () => service.listWorkflowExecutions(request));
+  const page = await list({
     namespace,
     query: runningOrdersQuery(temporal.taskQueue),
     pageSize: opts.pageSize ?? DEFAULT_PAGE_SIZE,
     nextPageToken: opts.pageToken ? Buffer.from(opts.pageToken, 'base64url') : undefined,
   });
   const executions = page.executions ?? [];
-  const closed = opts.pageToken
-    ? []
-    : ((await service.listWorkflowExecutions({ namespace, query: closedUnsettledQuery(temporal.taskQueue, now), pageSize: CLOSED_LIMIT })).executions ?? []);
+  const closed = opts.pageToken ? [] : ((await list({ namespace, query: closedUnsettledQuery(temporal.taskQueue, now), pageSize: CLOSED_LIMIT })).executions ?? []);
 
   const workflowIds = [...new Set([...executions, ...closed].map((e) => e.execution?.workflowId ?? '').filter(Boolean))];
   const rows = workflowIds.length
