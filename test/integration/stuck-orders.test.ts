@@ -8,7 +8,9 @@ import { buildPolicy } from '../../domain/policy';
 import { formatStuckReport, stuckReport } from '../../scripts/stuck';
 import { listAllStuckOrders, listStuckOrders, runningOrdersQuery } from '../../web/services/stuck-orders';
 import type { TemporalGateway } from '../../web/services/order-intake';
-import { createHarness, Harness, openTaskOf, sampleOrder, signIn, waitFor } from '../support/harness';
+import request from 'supertest';
+import { createApp } from '../../web/app';
+import { API_KEY, createHarness, Harness, openTaskOf, sampleOrder, signIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
@@ -101,10 +103,22 @@ test('orders whose carrier is down are found page by page; an order waiting on a
   }
 });
 
+test('an order whose workflow no worker has picked up (no status published yet) is found', async () => {
+  const nobody = { ...temporal, taskQueue: `${h.taskQueue}-no-worker` };
+  const app = createApp({ db: h.db, temporal: nobody, apiKey: API_KEY });
+  const order = sampleOrder();
+  expect((await request(app).post('/api/orders').set('Authorization', `Bearer ${API_KEY}`).send(order)).status).toBe(201);
+  const found = await waitFor('visibility to list it', async () => {
+    const r = await listStuckOrders(h.db, nobody, { stuckAfterMs: 0 });
+    return r.orders.find((o) => o.orderNo === order.orderNo);
+  });
+  expect(found).toEqual(expect.objectContaining({ reason: 'no_progress', status: 'received', workflowStatus: 'RUNNING', searchAttributes: {} }));
+});
+
 test('the visibility query names the workflow type, the task queue and the settled statuses, quoted', () => {
   const q = runningOrdersQuery("fulfil'ment");
   expect(q).toContain("TaskQueue = 'fulfil\\'ment'");
   expect(q).toContain("WorkflowType = 'orderFulfillment'");
   expect(q).toContain("ExecutionStatus = 'Running'");
-  expect(q).toMatch(/BoxflowOrderStatus NOT IN \('shipped', .*'failed'/);
+  expect(q).toMatch(/\(BoxflowOrderStatus IS NULL OR BoxflowOrderStatus NOT IN \('shipped', .*'failed'.*\)\)$/);
 });

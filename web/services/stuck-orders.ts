@@ -109,7 +109,8 @@ const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 
 /** The visibility query of running order workflows on this task queue that are not settled. */
 export function runningOrdersQuery(taskQueue: string): string {
-  return `WorkflowType = ${quote(ORDER_WORKFLOW_TYPE)} AND ExecutionStatus = 'Running' AND TaskQueue = ${quote(taskQueue)} AND BoxflowOrderStatus NOT IN (${SETTLED.map(quote).join(', ')})`;
+  // IS NULL: a workflow no worker has picked up yet has published no status (the worst kind of stuck).
+  return `WorkflowType = ${quote(ORDER_WORKFLOW_TYPE)} AND ExecutionStatus = 'Running' AND TaskQueue = ${quote(taskQueue)} AND (BoxflowOrderStatus IS NULL OR BoxflowOrderStatus NOT IN (${SETTLED.map(quote).join(', ')}))`;
 }
 
 export function closedUnsettledQuery(taskQueue: string, now: number): string {
