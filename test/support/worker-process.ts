@@ -20,7 +20,7 @@ export function spawnWorkerProcess(h: Harness, logName: string, extraEnv: Record
       BOXFLOW_TASK_QUEUE: h.taskQueue,
       BOXFLOW_WORKFLOW_BUNDLE: h.bundlePath,
       BOXFLOW_SANDBOX: '1',
-      // `ready` waits for the worker's info line "polling task queue" (jest sets NODE_ENV=test: warn and up otherwise).
+      // `ready` waits for the worker's info line "polling task queue" (jest sets NODE_ENV=test: errors only otherwise).
       BOXFLOW_LOG_LEVEL: 'info',
       ...extraEnv,
     },
