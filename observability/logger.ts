@@ -82,7 +82,8 @@ export function createLogger(opts: CreateLoggerOptions = {}): Logger {
   if (settings.logFormat === 'pretty') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as (o: Record<string, unknown>) => DestinationStream;
-    const prettyOptions = { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', messageKey: 'msg', sync: true };
+    // One line per entry; request and response headers stay in the JSON form only.
+    const prettyOptions = { colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name,req.headers,res.headers,req.remoteAddress', messageKey: 'msg', sync: true };
     out = pretty({ ...prettyOptions, destination: 1 });
     err = pretty({ ...prettyOptions, destination: 2 });
   } else {

@@ -42,7 +42,7 @@ async function main() {
   log.info({ scheduleId }, `schedule ${scheduleId} settles orders whose workflow ended without compensating`);
   if (ops.workerMetricsAddress) log.info({ metrics: `http://${ops.workerMetricsAddress}/metrics` }, `Temporal SDK metrics on http://${ops.workerMetricsAddress}/metrics`);
   log.info(
-    { taskQueue: settings.temporal.taskQueue, address, namespace: settings.temporal.namespace },
+    { taskQueue: settings.temporal.taskQueue, temporalAddress: address, namespace: settings.temporal.namespace },
     `polling task queue "${settings.temporal.taskQueue}" on ${address} (namespace ${settings.temporal.namespace})`,
   );
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
