@@ -87,6 +87,14 @@ export function workerTracingOptions(tracing: Tracing, opts: { prebuiltBundle?: 
   };
 }
 
+/**
+ * The workflow span sink for a worker with tracing off whose prebuilt bundle carries the workflow
+ * interceptor (deploy/bundle-workflows.cjs builds the image's bundle with it): spans go nowhere.
+ */
+export function noWorkflowSpans(): Pick<WorkerOptions, 'sinks'> {
+  return { sinks: { exporter: { export: { fn: () => undefined, callDuringReplay: false } } } };
+}
+
 /** A span per knex query (`db.query`), a child of whatever span is active when the query starts. */
 export function traceKnex(db: Knex, tracer: otel.Tracer = otel.trace.getTracer(TRACER_NAME)): void {
   const spans = new Map<string, otel.Span>();

@@ -8,7 +8,7 @@ import { loadSettings } from '../config/settings';
 import { createDb } from '../db/knex';
 import { logFor } from '../observability/logger';
 import { loadObservabilitySettings } from '../observability/settings';
-import { setupTracing, traceKnex, workerTracingOptions } from '../observability/tracing';
+import { noWorkflowSpans, setupTracing, traceKnex, workerTracingOptions } from '../observability/tracing';
 import { createFulfillmentWorker } from './create-worker';
 import { installWorkerRuntime } from './runtime';
 import { ensureSettlementSchedule } from './schedules';
@@ -22,21 +22,21 @@ async function main() {
   const address = settings.temporal.address ?? 'localhost:7233';
   const db = createDb(settings);
   const workflowBundlePath = process.env.BOXFLOW_WORKFLOW_BUNDLE || undefined;
-  // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: activity spans, knex spans, and workflow spans when
-  // the worker bundles the workflows itself (a prebuilt bundle has no workflow interceptor: its
-  // activities start traces of their own).
+  // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: workflow spans (the OpenTelemetry workflow
+  // interceptor: added when the worker bundles the workflows itself, built into the image's prebuilt
+  // bundle by deploy/bundle-workflows.cjs), activity spans, knex spans. A prebuilt bundle may carry the
+  // interceptor, so with tracing off its span sink is still there, exporting nowhere.
   const tracing = setupTracing({ serviceName: 'boxflow-worker', endpoint: ops.otlpEndpoint });
   if (tracing) {
     traceKnex(db, tracing.tracer);
     log.info({ endpoint: ops.otlpEndpoint }, `traces to ${ops.otlpEndpoint}`);
-    if (workflowBundlePath) log.warn('BOXFLOW_WORKFLOW_BUNDLE is set: workflow spans are not traced (the prebuilt bundle has no OpenTelemetry workflow interceptor)');
   }
   const { worker, connection } = await createFulfillmentWorker({
     settings,
     db,
     address,
     workflowBundlePath,
-    overrides: tracing ? workerTracingOptions(tracing, { prebuiltBundle: Boolean(workflowBundlePath) }) : undefined,
+    overrides: tracing ? workerTracingOptions(tracing, { prebuiltBundle: Boolean(workflowBundlePath) }) : workflowBundlePath ? noWorkflowSpans() : undefined,
   });
   const scheduleId = await ensureSettlementSchedule(settings, address);
   log.info({ scheduleId }, `schedule ${scheduleId} settles orders whose workflow ended without compensating`);

@@ -4,7 +4,10 @@
  * activity's RunActivity span and knex query spans, exported here to an in-memory exporter. The
  * worker bundles the workflows with the OpenTelemetry workflow interceptor module.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -16,6 +19,7 @@ import { createApp } from '../../web/app';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 import { API_KEY, createHarness, Harness, orderResult, sampleOrder, testEnv } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { spawnWorkerProcess } from '../support/worker-process';
 
 let h: Harness;
 let tracing: Tracing;
@@ -94,4 +98,61 @@ test('POST /api/orders → StartWorkflow → workflow → activities → knex qu
   expect(query).toBeDefined();
   // The web request's own queries hang from the HTTP span.
   expect(inTrace.some((s) => s.name.startsWith('db ') && parentOf(s) === http!.spanContext().spanId)).toBe(true);
+});
+
+/** A stand-in OpenTelemetry collector: keeps the spans of every OTLP/HTTP JSON export it receives. */
+async function startCollector(): Promise<{ endpoint: string; spans: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string }>; close(): Promise<void> }> {
+  const spans: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string }> = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') {
+        const doc = JSON.parse(body);
+        for (const rs of doc.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans.push(...(ss.spans ?? []));
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+test('the image’s path: the prebuilt bundle (deploy/bundle-workflows.cjs) carries the workflow interceptor; the worker process exports over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, and runs orders without it', async () => {
+  const h2 = await createHarness({ worker: false });
+  const collector = await startCollector();
+  try {
+    const bundle = path.join(testEnv().runDir, `workflow-bundle-image-${h2.taskQueue}.js`);
+    execFileSync(process.execPath, [path.resolve(__dirname, '..', '..', 'deploy', 'bundle-workflows.cjs'), bundle], { stdio: 'ignore' });
+    const runOne = async (env: Record<string, string>, name: string) => {
+      const spawned = spawnWorkerProcess(h2, name, { BOXFLOW_WORKFLOW_BUNDLE: bundle, ...env });
+      try {
+        await spawned.ready;
+        const order = sampleOrder();
+        expect((await h2.api().post('/api/orders').send(order)).status).toBe(201);
+        expect((await orderResult(h2, order.orderNo)).status).toBe('shipped');
+        return order.orderNo;
+      } finally {
+        const exited = new Promise((r) => spawned.child.once('exit', r));
+        spawned.child.kill('SIGTERM'); // the worker flushes its spans as it stops
+        await exited;
+      }
+    };
+    // Tracing off (the image's default): the bundled interceptor's spans go to a sink that drops them.
+    await runOne({}, 'image-worker-untraced');
+    expect(collector.spans).toEqual([]);
+    // Tracing on.
+    await runOne({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }, 'image-worker-traced');
+    const names = new Set(collector.spans.map((s) => s.name));
+    for (const n of ['StartActivity:bookShipment', 'RunActivity:bookShipment', 'StartActivity:reserveStock', 'RunActivity:reserveStock']) expect(names).toContain(n);
+    const run = collector.spans.find((s) => s.name === 'RunActivity:bookShipment')!;
+    const start = collector.spans.find((s) => s.spanId === run.parentSpanId);
+    expect(start?.name).toBe('StartActivity:bookShipment');
+    expect(start?.traceId).toBe(run.traceId);
+    expect(collector.spans.some((s) => s.name.startsWith('db ') && s.parentSpanId === run.spanId)).toBe(true);
+    await expectLedgerHolds(h2);
+  } finally {
+    await collector.close();
+    await h2.close();
+  }
 });
