@@ -7,6 +7,7 @@
  * plus BOXFLOW_LOG_REDACT. Log objects, not strings built from customer data: a path can only be
  * redacted when the value sits under a key.
  */
+import { trace } from '@opentelemetry/api';
 import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
 import { loadObservabilitySettings, ObservabilitySettings } from './settings';
 
@@ -68,6 +69,13 @@ export function loggerOptions(settings: ObservabilitySettings, name?: string, ba
     redact: { paths: [...DEFAULT_REDACT_PATHS, ...extraPaths], censor: REDACTED },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }), log: (obj) => censor(obj, keys) as Record<string, unknown> },
+    // With tracing on, each line names the trace and span it was written under (logs ↔ traces).
+    mixin: () => {
+      const span = trace.getActiveSpan();
+      if (!span) return {};
+      const { traceId, spanId } = span.spanContext();
+      return { traceId, spanId };
+    },
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
   };
 }

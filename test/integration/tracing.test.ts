@@ -15,6 +15,8 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { buildPolicy } from '../../domain/policy';
 import { clientInterceptors, setupTracing, traceKnex, Tracing, WORKFLOW_INTERCEPTOR_MODULE, workerTracingOptions } from '../../observability/tracing';
+import { createLogger } from '../../observability/logger';
+import { loadObservabilitySettings } from '../../observability/settings';
 import { createApp } from '../../web/app';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 import { API_KEY, createHarness, Harness, orderResult, sampleOrder, testEnv } from '../support/harness';
@@ -61,11 +63,14 @@ afterAll(async () => {
 
 test('POST /api/orders → StartWorkflow → workflow → activities → knex queries: one trace', async () => {
   const client = new Client({ connection: h.client.connection, namespace: h.settings.temporal.namespace, interceptors: clientInterceptors(tracing) });
+  const lines: string[] = [];
+  const logger = createLogger({ settings: loadObservabilitySettings({ BOXFLOW_LOG_LEVEL: 'debug', BOXFLOW_LOG_FORMAT: 'json' }), destination: { write: (l: string) => void lines.push(l) } });
   const app = createApp({
     db: h.db,
     temporal: { client, taskQueue: h.taskQueue, policy: buildPolicy({ timeScale: h.settings.timeScale }) },
     apiKey: API_KEY,
     tracer: tracing.tracer,
+    logger,
   });
   const order = sampleOrder();
   const placed = await request(app).post('/api/orders').set('Authorization', `Bearer ${API_KEY}`).send(order);
@@ -96,6 +101,9 @@ test('POST /api/orders → StartWorkflow → workflow → activities → knex qu
   expect(byId.get(parentOf(run)!)?.name).toBe('StartActivity:bookShipment');
   const query = inTrace.find((s) => s.name.startsWith('db ') && parentOf(s) === run.spanContext().spanId);
   expect(query).toBeDefined();
+  // The request's log line written inside the handler names the same trace.
+  const received = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'order received');
+  expect(received).toEqual(expect.objectContaining({ traceId, spanId: http!.spanContext().spanId }));
   // The web request's own queries hang from the HTTP span.
   expect(inTrace.some((s) => s.name.startsWith('db ') && parentOf(s) === http!.spanContext().spanId)).toBe(true);
 });
