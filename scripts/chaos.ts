@@ -124,7 +124,7 @@ export async function createChaosWorld(opts: { dir: string; bundlePath?: string;
       const logFile = path.join(dir, `${name}.log`);
       const out = fs.openSync(logFile, 'a');
       const child = spawn(process.execPath, [WORKER_MAIN], {
-        env: { ...process.env, TEMPORAL_ADDRESS: server.address, DATABASE_URL: `sqlite:${dbFile}`, BOXFLOW_DATA_DIR: dir, BOXFLOW_TASK_QUEUE: taskQueue, BOXFLOW_WORKFLOW_BUNDLE: bundlePath!, BOXFLOW_SANDBOX: '1' },
+        env: { ...process.env, TEMPORAL_ADDRESS: server.address, DATABASE_URL: `sqlite:${dbFile}`, BOXFLOW_DATA_DIR: dir, BOXFLOW_TASK_QUEUE: taskQueue, BOXFLOW_WORKFLOW_BUNDLE: bundlePath!, BOXFLOW_SANDBOX: '1', BOXFLOW_LOG_LEVEL: 'info' },
         stdio: ['ignore', 'pipe', out],
       });
       await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,7 @@
 import { loadSettings } from '../config/settings';
 import { createDb, migrateToLatest } from '../db/knex';
 import { seedDemoCatalog } from '../db/seed';
+import { logFor } from '../observability/logger';
 
 export async function prepareDatabase(opts: { seed: boolean }): Promise<void> {
   const db = createDb(loadSettings());
@@ -18,9 +19,9 @@ export async function prepareDatabase(opts: { seed: boolean }): Promise<void> {
 
 if (require.main === module) {
   prepareDatabase({ seed: process.env.BOXFLOW_SEED !== '0' })
-    .then(() => console.log('[migrate] database is up to date'))
+    .then(() => logFor('migrate').info('database is up to date'))
     .catch((err) => {
-      console.error('[migrate] failed:', err);
+      logFor('migrate').fatal({ err }, 'failed');
       process.exit(1);
     });
 }

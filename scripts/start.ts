@@ -13,6 +13,9 @@ import { resolveApiKey } from '../web/api-key-file';
 import { ensureFirstAdmin } from '../web/auth/bootstrap';
 import { assertDevServerPortsFree, DevServer, portInUse, PortInUseError, startDevServer } from './dev-server';
 import { prepareDatabase } from './migrate';
+import { logFor } from '../observability/logger';
+
+const log = logFor('start');
 
 async function main() {
   // P4.3: broken training content (training/modules/*.yaml) stops npm start before anything runs,
@@ -21,7 +24,7 @@ async function main() {
     loadTrainingModules();
   } catch (err) {
     if (err instanceof TrainingContentError) {
-      console.error(`[start] ${err.message}\n[start] fix the training files above (see training/README.md) and start again.`);
+      log.fatal(`${err.message}\nfix the training files above (see training/README.md) and start again.`);
       process.exit(1);
     }
     throw err;
@@ -36,7 +39,7 @@ async function main() {
     if (await portInUse(settings.port)) throw new PortInUseError(settings.port, 'PORT', 'Set PORT to a free port for the web app.');
   } catch (err) {
     if (!(err instanceof PortInUseError)) throw err;
-    console.error(`[start] ${err.message}`);
+    log.error(`${err.message}`);
     process.exit(1);
   }
   await prepareDatabase({ seed: true });
@@ -49,7 +52,7 @@ async function main() {
   let address = settings.temporal.address;
   let uiUrl = settings.temporal.uiUrl;
   if (!address) {
-    console.log('[start] starting the Temporal dev server …');
+    log.info('starting the Temporal dev server …');
     devServer = await startDevServer({
       dbFile: path.join(settings.dataDir, 'temporal.sqlite'),
       port: temporalPort,
@@ -60,7 +63,14 @@ async function main() {
     uiUrl = devServer.uiUrl;
   }
 
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey };
+  // The worker's Temporal SDK metrics on 127.0.0.1:9464 unless set otherwise (or the port is taken).
+  let workerMetrics = process.env.BOXFLOW_WORKER_METRICS_ADDRESS ?? '127.0.0.1:9464';
+  const metricsPort = Number(workerMetrics.split(':').pop());
+  if (workerMetrics !== 'off' && Number.isFinite(metricsPort) && (await portInUse(metricsPort))) {
+    log.error(`port ${metricsPort} is taken: worker metrics are off (set BOXFLOW_WORKER_METRICS_ADDRESS to a free host:port)`);
+    workerMetrics = 'off';
+  }
+  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey, BOXFLOW_WORKER_METRICS_ADDRESS: workerMetrics };
   let stopping = false;
   const children = new Map<string, ChildProcess>();
   const run = (name: string, script: string) => {
@@ -69,7 +79,7 @@ async function main() {
     child.on('exit', (code, signal) => {
       children.delete(name);
       if (stopping) return;
-      console.error(`[start] ${name} exited (${signal ?? code}); restarting in 2 s`);
+      log.error(`${name} exited (${signal ?? code}); restarting in 2 s`);
       setTimeout(() => !stopping && run(name, script), 2000);
     });
   };
@@ -82,6 +92,7 @@ async function main() {
     Web app       ${web}
     Temporal UI   ${uiUrl ?? '(the cluster at ' + address + ')'}
     Temporal      ${address} (namespace ${settings.temporal.namespace}, task queue ${settings.temporal.taskQueue})
+    Metrics       ${web}/metrics (web, loopback only)${workerMetrics !== 'off' ? `, http://${workerMetrics}/metrics (worker)` : ''}
     Data          ${settings.dataDir}
     API key       ${apiKey}
 
@@ -101,12 +112,12 @@ async function main() {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    console.log('\n[start] stopping …');
+    log.info('stopping …');
     const exits = [...children.values()].map((c) => new Promise((r) => c.once('exit', r)));
     for (const c of children.values()) c.kill('SIGTERM');
     await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 15_000))]);
     await devServer?.stop();
-    console.log('[start] stopped');
+    log.info('stopped');
     process.exit(0);
   };
   process.on('SIGINT', stop);
@@ -115,7 +126,7 @@ async function main() {
 
 main().catch((err) => {
   // A port can also be taken between the check above and the dev server's start.
-  if (err instanceof PortInUseError) console.error(`[start] ${err.message}`);
-  else console.error('[start] failed:', err);
+  if (err instanceof PortInUseError) log.error(`${err.message}`);
+  else log.fatal({ err }, 'failed');
   process.exit(1);
 });

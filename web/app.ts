@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { loadSettings } from '../config/settings';
+import { loadObservabilitySettings } from '../observability/settings';
 import type { Db } from '../db/knex';
 import { analyticsApi } from './api/analytics.routes';
 import { requireApiKey } from './api/auth';
@@ -19,6 +20,13 @@ import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
+import type { Tracer } from '@opentelemetry/api';
+import { healthRoutes } from './health';
+import { httpSpans } from './tracing';
+import { cachedFor, createWebMetrics } from './metrics';
+import { listAllStuckOrders } from './services/stuck-orders';
+import { requestLogging } from './request-logging';
+import { logFor, Logger } from '../observability/logger';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
 
@@ -30,13 +38,31 @@ export interface AppDeps {
   auth?: AuthRouteOptions;
   /** Where uploads live (training evidence photos under `<dataDir>/evidence`); default BOXFLOW_DATA_DIR. */
   dataDir?: string;
+  /** Operating settings (metrics key, process metrics); default from the environment (observability/settings.ts). */
+  ops?: { metricsKey?: string; processMetrics?: boolean };
+  /** Where request and error logs go (default: the process's pino logger, component "web"). */
+  logger?: Logger;
+  /** Set when tracing is on (observability/tracing.ts): a span per request. */
+  tracer?: Tracer;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // Operating it (issue 14): RED metrics for every request and GET /metrics (loopback or key only).
+  const metrics = createWebMetrics({
+    db,
+    metricsKey: ops?.metricsKey ?? loadObservabilitySettings().metricsKey,
+    processMetrics: ops?.processMetrics,
+    countStuckOrders: cachedFor(30_000, async () => (await listAllStuckOrders(db, temporal, { maxScanned: 5_000 })).orders.length),
+  });
+  app.use(metrics.middleware);
+  if (tracer) app.use(httpSpans(tracer));
+  // A request id (X-Request-Id, taken from the caller when sane, else made) on every response and log line.
+  app.use(requestLogging(logger ?? logFor('web')));
+  app.get('/metrics', metrics.handler);
   // Security headers for everything (pages, API, static). The CSP allows no inline script or style:
   // views link /static files only and never carry style= or <script> blocks.
   app.use(
@@ -57,9 +83,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): exp
     }),
   );
   app.use('/static', express.static(path.join(__dirname, 'public').replace(`${path.sep}dist${path.sep}`, path.sep), { maxAge: '1h' }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
-  });
+  app.use(healthRoutes(db, temporal));
 
   const api = express.Router();
   api.use(requireApiKey(apiKey));
@@ -103,12 +127,12 @@ export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): exp
       res.status(err.status).json({ error: 'bad_request', message: err.message });
       return;
     }
-    console.error(`[web] ${req.method} ${req.originalUrl} failed:`, err);
+    req.log.error({ err, reqId: req.id }, `${req.method} ${req.path} failed`);
     if (isApi || res.headersSent) {
-      if (!res.headersSent) res.status(500).json({ error: 'internal_error', message: 'something went wrong; it has been logged' });
+      if (!res.headersSent) res.status(500).json({ error: 'internal_error', message: 'something went wrong; it has been logged', requestId: req.id });
       return;
     }
-    void renderPage(req, res, 'error', { messageKey: 'error.title' }, 500);
+    void renderPage(req, res, 'error', { messageKey: 'error.title', requestId: req.id }, 500);
   });
   return app;
 }

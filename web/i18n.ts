@@ -130,6 +130,7 @@ const MESSAGES = {
   'taskStatus.cancelled': { zh: '已撤销', en: 'Withdrawn' },
   'error.notFound': { zh: '找不到该页面或订单。', en: 'Page or order not found.' },
   'error.title': { zh: '出错了', en: 'Something went wrong' },
+  'error.requestId': { zh: '请求编号(联系技术支持时请提供)', en: 'Request id (quote it when you report this)' },
   // Sign-in, roles, account, user administration (web/auth).
   'nav.admin': { zh: '用户管理', en: 'Users' },
   'nav.account': { zh: '我的账户', en: 'My account' },
@@ -340,6 +341,10 @@ const MESSAGES = {
   'console.stuck.explain': { zh: '未完成、没有待办任务,且有活动在反复重试,或超过 {min} 分钟没有状态变化的订单。', en: 'Orders not finished and without an open task, where an activity keeps retrying or the status has not changed for over {min} minutes.' },
   'console.stuck.quiet': { zh: '无变化超过(分钟)', en: 'Quiet for more than (minutes)' },
   'console.stuck.none': { zh: '没有停滞的订单。', en: 'No stuck orders.' },
+  'console.stuck.scanned': { zh: '本页查看了 Temporal 中 {n} 个运行中的订单流程', en: '{n} running order workflows looked at in Temporal on this page' },
+  'console.stuck.nextPage': { zh: '下一页', en: 'Next page' },
+  'console.stuck.firstPage': { zh: '第一页', en: 'First page' },
+  'console.stuck.temporalDown': { zh: '无法从 Temporal 读取流程列表', en: 'Could not list workflows in Temporal' },
   'console.stuck.quietFor': { zh: '状态未变', en: 'Unchanged for' },
   'console.stuck.why': { zh: '原因', en: 'Why' },
   'console.stuck.activity': { zh: '正在重试的活动', en: 'Pending activity' },

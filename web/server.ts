@@ -4,6 +4,9 @@
 import http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
+import { loadObservabilitySettings } from '../observability/settings';
+import { logFor } from '../observability/logger';
+import { clientInterceptors, setupTracing, traceKnex } from '../observability/tracing';
 import { buildPolicy } from '../domain/policy';
 import { createDb } from '../db/knex';
 import { getTrainingModules, TrainingContentError } from '../training/content';
@@ -12,37 +15,43 @@ import { createApp } from './app';
 import { resolveApiKey } from './api-key-file';
 import { startMissingWorkflows } from './services/order-intake';
 
+const log = logFor('web');
+
 async function main() {
   // P4.3: the training modules (training/modules/*.yaml) are validated before anything starts; a
   // broken file stops the web app with every problem listed as "<file>: <field>: <message>".
   try {
     const modules = getTrainingModules();
-    console.log(`[web] training content: ${modules.length} modules valid`);
+    log.info({ modules: modules.length }, `training content: ${modules.length} modules valid`);
   } catch (err) {
     if (err instanceof TrainingContentError) {
-      console.error(`[web] ${err.message}`);
+      log.fatal(err.message);
       process.exit(1);
     }
     throw err;
   }
   const settings = loadSettings();
   const db = createDb(settings);
+  const ops = loadObservabilitySettings();
+  // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: HTTP, StartWorkflow (context passed to the workflow), knex.
+  const tracing = setupTracing({ serviceName: 'boxflow-web', endpoint: ops.otlpEndpoint });
+  if (tracing) traceKnex(db, tracing.tracer);
   const address = settings.temporal.address ?? 'localhost:7233';
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
-  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const client = new Client({ connection, namespace: settings.temporal.namespace, interceptors: clientInterceptors(tracing) });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents }) };
   const apiKey = resolveApiKey(settings);
-  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir }));
+  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: ops.metricsKey }, tracer: tracing?.tracer }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));
-  console.log(`[web] listening on http://localhost:${settings.port}`);
+  log.info({ port: settings.port }, `listening on http://localhost:${settings.port}`);
 
   // Orders written but never started (a crash between the two) are started here.
   const sweep = async () => {
     try {
       const n = await startMissingWorkflows(db, temporal);
-      if (n) console.log(`[web] started ${n} order workflow(s) that had not been started`);
+      if (n) log.warn({ started: n }, `started ${n} order workflow(s) that had not been started`);
     } catch (err) {
-      console.error('[web] sweep failed:', (err as Error).message);
+      log.error({ err }, 'sweep failed');
     }
   };
   void sweep();
@@ -53,7 +62,8 @@ async function main() {
     server.close(async () => {
       await connection.close();
       await db.destroy();
-      console.log('[web] stopped');
+      await tracing?.shutdown();
+      log.info('stopped');
       process.exit(0);
     });
     setTimeout(() => process.exit(0), 5000).unref();
@@ -63,6 +73,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error('[web] fatal:', err);
+  log.fatal({ err }, 'fatal');
   process.exit(1);
 });

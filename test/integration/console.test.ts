@@ -182,7 +182,7 @@ describe('stuck orders', () => {
     const order = sampleOrder({ lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 1, unitPrice: 69 }], sandbox: { carrierFailureRate: 1 } });
     expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
     const stuck = await waitFor('the booking to be retried', async () => {
-      const rows = await listStuckOrders(h.db, { client: h.client, taskQueue: h.taskQueue, policy: undefined as never }, { stuckAfterMs: 0 });
+      const { orders: rows } = await listStuckOrders(h.db, { client: h.client, taskQueue: h.taskQueue, policy: undefined as never }, { stuckAfterMs: 0 });
       const row = rows.find((r) => r.orderNo === order.orderNo);
       return row && row.pendingActivities.some((a) => a.attempt >= 2) ? row : undefined;
     }, 60_000);

@@ -15,6 +15,7 @@
  */
 import crypto from 'node:crypto';
 import type { Express } from 'express';
+import request from 'supertest';
 import { isSqlite } from '../../db/knex';
 import { createHarness, Harness, sampleOrder, signIn, SignedIn } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
@@ -381,12 +382,26 @@ test('free text is stored verbatim and shown escaped', async () => {
   expect(page.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
 });
 
+test('/readyz and /metrics ignore hostile query strings: readiness is 200 or 503 (a JSON verdict, never an error), metrics 200 text', async () => {
+  for (const q of QUERY_GARBAGE.slice(0, 4)) {
+    const ready = await request(h.app).get(`/readyz?q=${q}`);
+    cases++;
+    expect([200, 503]).toContain(ready.status);
+    expect(typeof ready.body.ok).toBe('boolean');
+    expect(Object.keys(ready.body.checks).sort()).toEqual(['database', 'migrations', 'temporal', 'worker']);
+    const metrics = await request(h.app).get(`/metrics?q=${q}`);
+    cases++;
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toContain('boxflow_http_requests_total');
+  }
+});
+
 /** Routes with hand-written cases above; every other route of the app gets the generic battery below. */
 const COVERED = new Set([
   'POST /api/orders', 'GET /api/orders', 'GET /api/orders/:orderNo', 'GET /api/tasks', 'POST /api/tasks/:id/decision', 'POST /api/orders/:orderNo/cancel',
   'POST /api/webhooks/tracking/:carrier', 'POST /api/orders/:orderNo/returns', 'GET /api/returns/:rmaNo', 'POST /api/returns/:rmaNo/receive', 'POST /api/webhooks/payment',
   'GET /api/catalog', 'GET /api/inventory/:sku', 'PUT /api/inventory/:sku', 'POST /api/inventory/:sku/restock', 'GET /api/analytics', 'GET /api/analytics.csv',
-  'GET /healthz', 'GET /login', 'POST /login', 'POST /logout', 'GET /account', 'POST /account/password', 'GET /admin/users', 'POST /admin/users',
+  'GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /login', 'POST /login', 'POST /logout', 'GET /account', 'POST /account/password', 'GET /admin/users', 'POST /admin/users',
   'POST /admin/users/:id/role', 'POST /admin/users/:id/deactivate', 'POST /admin/users/:id/activate', 'POST /admin/users/:id/password',
   'GET /', 'GET /orders', 'GET /orders/:orderNo', 'GET /catalog', 'GET /lang/:lang', 'GET /analytics', 'GET /analytics.csv', 'GET /service', 'GET /service/orders/:orderNo',
 ]);

@@ -9,7 +9,7 @@ const WORKER_MAIN = path.resolve(__dirname, '..', '..', 'dist', 'worker', 'main.
  * The real worker entry point (`npm run worker`) as its own OS process, on the harness's database
  * and task queue, so a test can kill -9 it. Needs the compiled output (npm test compiles first).
  */
-export function spawnWorkerProcess(h: Harness, logName: string): { child: ChildProcess; ready: Promise<void> } {
+export function spawnWorkerProcess(h: Harness, logName: string, extraEnv: Record<string, string> = {}): { child: ChildProcess; ready: Promise<void> } {
   if (!fs.existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm test (it compiles first) or npm run build`);
   const log = fs.openSync(path.join(path.dirname(h.dbFile), `${logName}.log`), 'a');
   const child = spawn(process.execPath, [WORKER_MAIN], {
@@ -20,6 +20,9 @@ export function spawnWorkerProcess(h: Harness, logName: string): { child: ChildP
       BOXFLOW_TASK_QUEUE: h.taskQueue,
       BOXFLOW_WORKFLOW_BUNDLE: h.bundlePath,
       BOXFLOW_SANDBOX: '1',
+      // `ready` waits for the worker's info line "polling task queue" (jest sets NODE_ENV=test: errors only otherwise).
+      BOXFLOW_LOG_LEVEL: 'info',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', log],
   });

@@ -10,6 +10,8 @@ export function ordersApi(db: Db, temporal: TemporalGateway): Router {
   const r = Router();
 
   r.post('/orders', async (req, res) => {
+    // The whole request at debug: customer and address fields are removed by the logger's redact paths.
+    req.log.debug({ order: req.body }, 'order received');
     const result = await submitOrder(db, temporal, req.body);
     switch (result.kind) {
       case 'invalid':

@@ -17,7 +17,7 @@ import { bulkDecide, BULK_MAX, ConsoleDecision, decideFromConsole } from '../ser
 import { canDecide } from '../services/certification-gate';
 import type { TemporalGateway } from '../services/order-intake';
 import { loadOrderView } from '../services/order-view';
-import { cancelStuckOrder, listStuckOrders, retryActivityNow, stuckAfterMs, temporalUiUrl } from '../services/stuck-orders';
+import { cancelStuckOrder, listStuckOrders, retryActivityNow, StuckPage, stuckAfterMs, temporalUiUrl } from '../services/stuck-orders';
 
 /**
  * The supervisor console (issue #4): inbox of open tasks, the task page, stuck orders, bulk
@@ -239,10 +239,21 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
     // ?quiet=<minutes> narrows or widens the threshold for this view only.
     const raw = Number(str(req.query.quiet, 8));
     const quiet = str(req.query.quiet, 8) !== '' && Number.isFinite(raw) && raw >= 0 && raw <= 10_080 ? raw : null;
-    const threshold = quiet === null ? stuckAfterMs() : quiet * 60_000;
-    const rows = await listStuckOrders(db, temporal, { stuckAfterMs: threshold });
+    // Without ?quiet: BOXFLOW_STUCK_AFTER_MS (15 min) scaled by BOXFLOW_TIME_SCALE.
+    const threshold = quiet === null ? stuckAfterMs(process.env, temporal.policy.timeScale) : quiet * 60_000;
+    // Temporal visibility, a page at a time (?page=<token> from the previous page's "next" link).
+    const pageToken = /^[A-Za-z0-9_-]{1,2000}$/.test(str(req.query.page, 2000)) ? str(req.query.page, 2000) : null;
+    let page: StuckPage = { orders: [], nextPageToken: null, scanned: 0, described: 0 };
+    let listError: string | null = null;
+    try {
+      page = await listStuckOrders(db, temporal, { stuckAfterMs: threshold, pageToken });
+    } catch (err) {
+      listError = (err as Error).message?.slice(0, 300) ?? String(err);
+    }
+    const nextHref = page.nextPageToken ? `/console/stuck?${new URLSearchParams({ ...(quiet === null ? {} : { quiet: String(quiet) }), page: page.nextPageToken }).toString()}` : null;
     await renderPage(req, res, 'console/stuck', {
-      rows, quiet: quiet === null ? '' : String(quiet), thresholdMin: Math.round((threshold / 60_000) * 10) / 10,
+      rows: page.orders, scanned: page.scanned, nextHref, firstHref: pageToken ? `/console/stuck${quiet === null ? '' : `?quiet=${quiet}`}` : null, listError,
+      quiet: quiet === null ? '' : String(quiet), thresholdMin: Math.round((threshold / 60_000) * 10) / 10,
       canAct: hasRole(req.user, 'supervisor'), outcome: extra.outcome ?? null, msg: flash(req), here: req.originalUrl, ...helpers(req),
     }, status);
   }

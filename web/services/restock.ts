@@ -1,3 +1,4 @@
+import { logFor } from '../../observability/logger';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { allocateWaitingBackOrders, countBackOrdered, FilledBackOrder } from '../../db/back-orders';
 import { addOnHand, getStock, setOnHandCoveringReserved } from '../../db/inventory';
@@ -56,7 +57,7 @@ export async function signalBackOrdersFilled(temporal: TemporalGateway, filled: 
       await temporal.client.workflow.getHandle(workflowIdFor(f.orderNo)).signal(backOrderFilledSignal, { lineId: f.lineId });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) continue;
-      console.error(`[restock] could not signal order ${f.orderNo} (line ${f.lineId} filled):`, (err as Error).message);
+      logFor('restock').error({ err, orderNo: f.orderNo, lineId: f.lineId }, `could not signal order ${f.orderNo} (line ${f.lineId} filled)`);
     }
   }
 }

@@ -1,32 +1,46 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { decodeSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate } from '@temporalio/common/lib/time';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
-import { dbTime, toIso } from '../../db/time';
+import { toIso } from '../../db/time';
 import { SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 import { cancelOrder, CommandResult } from './order-commands';
 import { TemporalGateway, workflowIdFor } from './order-intake';
 
 /**
- * Orders that stopped moving without asking anybody (issue #4): no open task, not in a final state,
- * and either an activity Temporal keeps retrying (a carrier API down) or no status change for longer
- * than the threshold. The database finds the quiet candidates cheaply; Temporal's describe() then
- * tells, for each, what it is doing: pending activities with attempt, next retry and last failure,
- * and the search attributes the workflow published (BoxflowOrderStatus, BoxflowCarrier, …).
+ * Orders that stopped moving without asking anybody (issue #4, found through Temporal since issue
+ * 14): Temporal's visibility lists the order workflows that still run (by WorkflowType, TaskQueue and
+ * the published search attribute BoxflowOrderStatus, skipping settled statuses), a page at a time;
+ * one database query per page tells which of them have an open task (those are waiting for a person,
+ * not stuck) and when their status last changed; only the quiet ones are described, for their
+ * pending activities (attempt, next retry, last failure). An order is stuck when an activity keeps
+ * retrying, or its status has not changed for longer than the threshold. Workflows that ended
+ * (failed, terminated, timed out) while their published status was not settled are listed too, from
+ * a second visibility query.
+ *
+ * The threshold is in business time: (BOXFLOW_STUCK_AFTER_MS, default 15 minutes) × BOXFLOW_TIME_SCALE.
  */
 
 /** Statuses from which the order workflow no longer has fulfilment work to do (or waits for restock on purpose). */
-const SETTLED = ['shipped', 'delivered', 'returned', 'cancelled', 'failed', 'back_ordered', 'partially_shipped'];
+export const SETTLED = ['shipped', 'delivered', 'returned', 'cancelled', 'failed', 'back_ordered', 'partially_shipped'];
 
+export const ORDER_WORKFLOW_TYPE = 'orderFulfillment';
 export const DEFAULT_STUCK_AFTER_MS = 15 * 60 * 1000;
-/** An order quiet for this long is described: a retrying activity shows up well before the threshold. */
+/** An order quiet for this long (scaled) is described: a retrying activity shows up well before the threshold. */
 const PROBE_AFTER_MS = 60 * 1000;
-const MAX_CANDIDATES = 200;
 const DESCRIBE_CONCURRENCY = 8;
+export const DEFAULT_PAGE_SIZE = 100;
+/** Closed workflows looked at, newest first, for "ended but the order did not". */
+const CLOSED_LOOKBACK_DAYS = 7;
+const CLOSED_LIMIT = 50;
+const VISIBILITY_DEADLINE_MS = 5_000;
 
-export function stuckAfterMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = Number(env.BOXFLOW_STUCK_AFTER_MS);
-  return Number.isFinite(raw) && raw >= 0 ? raw : DEFAULT_STUCK_AFTER_MS;
+/** The quiet threshold in ms: BOXFLOW_STUCK_AFTER_MS (default 15 min) scaled by the time scale. */
+export function stuckAfterMs(env: NodeJS.ProcessEnv = process.env, timeScale = Number(env.BOXFLOW_TIME_SCALE) || 1): number {
+  const raw = env.BOXFLOW_STUCK_AFTER_MS === undefined || env.BOXFLOW_STUCK_AFTER_MS === '' ? NaN : Number(env.BOXFLOW_STUCK_AFTER_MS);
+  const base = Number.isFinite(raw) && raw >= 0 ? raw : DEFAULT_STUCK_AFTER_MS;
+  return Math.round(base * timeScale);
 }
 
 export function temporalUiUrl(env: NodeJS.ProcessEnv = process.env): string {
@@ -52,14 +66,24 @@ export interface StuckOrder {
   status: string;
   updatedAt: string;
   quietMs: number;
-  reason: 'activity_retrying' | 'no_progress' | 'workflow_closed' | 'workflow_missing' | 'temporal_error';
-  /** Why describe() failed, when it did for another reason than a missing workflow. */
+  reason: 'activity_retrying' | 'no_progress' | 'workflow_closed' | 'temporal_error';
+  /** Why describe() failed. */
   error?: string;
   workflowId: string;
   workflowStatus: string | null;
   searchAttributes: Record<string, string>;
   pendingActivities: PendingActivityView[];
   temporalUrl: string;
+}
+
+export interface StuckPage {
+  orders: StuckOrder[];
+  /** Pass back as `pageToken` for the next page of running workflows; null on the last page. */
+  nextPageToken: string | null;
+  /** Running order workflows looked at for this page (visibility rows). */
+  scanned: number;
+  /** Describe calls made for this page (only quiet workflows without an open task). */
+  described: number;
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
@@ -81,41 +105,113 @@ const iso = (ts: unknown) => {
   return d ? d.toISOString() : null;
 };
 
-export async function listStuckOrders(db: Db, temporal: TemporalGateway, opts: { stuckAfterMs?: number; now?: number } = {}): Promise<StuckOrder[]> {
+const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The visibility query of running order workflows on this task queue that are not settled. */
+export function runningOrdersQuery(taskQueue: string): string {
+  // IS NULL: a workflow no worker has picked up yet has published no status (the worst kind of stuck).
+  return `WorkflowType = ${quote(ORDER_WORKFLOW_TYPE)} AND ExecutionStatus = 'Running' AND TaskQueue = ${quote(taskQueue)} AND (BoxflowOrderStatus IS NULL OR BoxflowOrderStatus NOT IN (${SETTLED.map(quote).join(', ')}))`;
+}
+
+export function closedUnsettledQuery(taskQueue: string, now: number): string {
+  const since = new Date(now - CLOSED_LOOKBACK_DAYS * 86_400_000).toISOString();
+  return `WorkflowType = ${quote(ORDER_WORKFLOW_TYPE)} AND ExecutionStatus IN ('Failed', 'Terminated', 'TimedOut') AND TaskQueue = ${quote(taskQueue)} AND CloseTime > ${quote(since)} AND BoxflowOrderStatus NOT IN (${SETTLED.map(quote).join(', ')})`;
+}
+
+function attributesOf(indexed: Record<string, unknown> | null | undefined): Record<string, string> {
+  const decoded = decodeSearchAttributes(indexed as never) as Record<string, unknown[] | undefined>;
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(SEARCH_ATTRIBUTES)) {
+    const v = decoded[name];
+    if (v && v.length) out[name] = v.map(String).join(', ');
+  }
+  return out;
+}
+
+const orderNoOf = (workflowId: string) => (workflowId.startsWith('order-') ? workflowId.slice('order-'.length) : workflowId);
+
+const WORKFLOW_STATUS: Record<number, string> = { 1: 'RUNNING', 2: 'COMPLETED', 3: 'FAILED', 4: 'CANCELLED', 5: 'TERMINATED', 6: 'CONTINUED_AS_NEW', 7: 'TIMED_OUT' };
+
+/**
+ * One page of stuck orders. `pageSize` running workflows are read from visibility per page (the page
+ * may hold fewer stuck orders, or none: follow nextPageToken); the first page also lists workflows
+ * that ended while their order had not (at most 50, last 7 days).
+ */
+export async function listStuckOrders(
+  db: Db,
+  temporal: TemporalGateway,
+  opts: { stuckAfterMs?: number; now?: number; pageSize?: number; pageToken?: string | null } = {},
+): Promise<StuckPage> {
   const now = opts.now ?? Date.now();
-  const threshold = opts.stuckAfterMs ?? stuckAfterMs();
-  const probeAfter = Math.min(PROBE_AFTER_MS, threshold);
-  const candidates = await db('orders as o')
-    .whereNotIn('o.status', SETTLED)
-    .where('o.updated_at', '<=', dbTime(now - probeAfter))
-    .whereNotExists((q) => q.select(db.raw('1')).from('tasks as t').whereRaw('t.order_no = o.order_no').andWhere('t.status', 'open'))
-    .select('o.order_no', 'o.type', 'o.status', 'o.updated_at', 'o.workflow_id')
-    .orderBy('o.updated_at')
-    .limit(MAX_CANDIDATES);
-  const ui = temporalUiUrl();
+  const timeScale = temporal.policy?.timeScale ?? 1;
+  const threshold = opts.stuckAfterMs ?? stuckAfterMs(process.env, timeScale);
+  const probeAfter = Math.min(Math.round(PROBE_AFTER_MS * timeScale), threshold);
   const namespace = temporal.client.options.namespace;
-  const described = await mapLimit(candidates, DESCRIBE_CONCURRENCY, async (c: Record<string, any>): Promise<StuckOrder | null> => {
-    const updatedAt = toIso(c.updated_at)!;
-    const quietMs = now - Date.parse(updatedAt);
-    const workflowId: string = c.workflow_id ?? workflowIdFor(c.order_no);
-    const base = {
-      orderNo: c.order_no as string,
-      type: c.type as string,
-      status: c.status as string,
+  const service = temporal.client.workflowService;
+  const ui = temporalUiUrl();
+  const urlOf = (workflowId: string) => `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+
+  // A deadline on each visibility call: a bad page token or a slow server must not hang the page
+  // (the client would otherwise retry some errors for a long time).
+  const list = (request: Parameters<typeof service.listWorkflowExecutions>[0]) =>
+    temporal.client.connection.withDeadline(Date.now() + VISIBILITY_DEADLINE_MS, () => service.listWorkflowExecutions(request));
+  const page = await list({
+    namespace,
+    query: runningOrdersQuery(temporal.taskQueue),
+    pageSize: opts.pageSize ?? DEFAULT_PAGE_SIZE,
+    nextPageToken: opts.pageToken ? Buffer.from(opts.pageToken, 'base64url') : undefined,
+  });
+  const executions = page.executions ?? [];
+  const closed = opts.pageToken ? [] : ((await list({ namespace, query: closedUnsettledQuery(temporal.taskQueue, now), pageSize: CLOSED_LIMIT })).executions ?? []);
+
+  const workflowIds = [...new Set([...executions, ...closed].map((e) => e.execution?.workflowId ?? '').filter(Boolean))];
+  const rows = workflowIds.length
+    ? await db('orders as o')
+        .whereIn('o.workflow_id', workflowIds)
+        .select('o.order_no', 'o.type', 'o.status', 'o.updated_at', 'o.workflow_id')
+        .select(db.raw("exists (select 1 from tasks t where t.order_no = o.order_no and t.status = 'open') as has_open_task"))
+    : [];
+  const byWorkflow = new Map<string, Record<string, any>>(rows.map((r: Record<string, any>) => [r.workflow_id as string, r]));
+
+  const base = (workflowId: string, row: Record<string, any> | undefined, attributes: Record<string, string>) => {
+    const updatedAt = row ? toIso(row.updated_at)! : new Date(now).toISOString();
+    return {
+      orderNo: (row?.order_no as string) ?? orderNoOf(workflowId),
+      type: (row?.type as string) ?? attributes.BoxflowOrderType ?? '',
+      status: (row?.status as string) ?? attributes.BoxflowOrderStatus ?? '',
       updatedAt,
-      quietMs,
+      quietMs: now - Date.parse(updatedAt),
       workflowId,
-      temporalUrl: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+      searchAttributes: attributes,
+      temporalUrl: urlOf(workflowId),
     };
+  };
+
+  const closedStuck: StuckOrder[] = [];
+  for (const e of closed) {
+    const workflowId = e.execution?.workflowId ?? '';
+    const row = byWorkflow.get(workflowId);
+    // The settlement schedule (or a compensation) may already have settled the database row.
+    if (row && SETTLED.includes(row.status)) continue;
+    closedStuck.push({ ...base(workflowId, row, attributesOf(e.searchAttributes?.indexedFields)), reason: 'workflow_closed', workflowStatus: WORKFLOW_STATUS[Number(e.status)] ?? String(e.status), pendingActivities: [] });
+  }
+
+  const quiet = executions.filter((e) => {
+    const row = byWorkflow.get(e.execution?.workflowId ?? '');
+    if (!row || Number(row.has_open_task)) return false; // waiting for a person (or not this app's order)
+    if (SETTLED.includes(row.status)) return false;
+    return now - Date.parse(toIso(row.updated_at)!) >= probeAfter;
+  });
+  const described = await mapLimit(quiet, DESCRIBE_CONCURRENCY, async (e): Promise<StuckOrder | null> => {
+    const workflowId = e.execution!.workflowId!;
+    const b = base(workflowId, byWorkflow.get(workflowId), attributesOf(e.searchAttributes?.indexedFields));
     let d;
     try {
-      d = await temporal.client.workflow.getHandle(workflowId).describe();
+      d = await temporal.client.workflow.getHandle(workflowId, e.execution?.runId ?? undefined).describe();
     } catch (err) {
-      // Temporal unreachable is not "no workflow": say which, so nobody cancels a healthy order.
-      if (!(err instanceof WorkflowNotFoundError)) {
-        return quietMs >= threshold ? { ...base, reason: 'temporal_error', error: (err as Error).message?.slice(0, 300) ?? String(err), workflowStatus: null, searchAttributes: {}, pendingActivities: [] } : null;
-      }
-      return quietMs >= threshold ? { ...base, reason: 'workflow_missing', workflowStatus: null, searchAttributes: {}, pendingActivities: [] } : null;
+      if (err instanceof WorkflowNotFoundError) return null; // gone since the list (retention)
+      // Temporal failing is not "no progress": say which, so nobody cancels a healthy order.
+      return b.quietMs >= threshold ? { ...b, reason: 'temporal_error', error: (err as Error).message?.slice(0, 300) ?? String(err), workflowStatus: null, pendingActivities: [] } : null;
     }
     const pendingActivities: PendingActivityView[] = (d.raw.pendingActivities ?? []).map((a) => ({
       activityId: a.activityId ?? '',
@@ -128,18 +224,43 @@ export async function listStuckOrders(db: Db, temporal: TemporalGateway, opts: {
       lastStartedAt: iso(a.lastStartedTime),
       paused: Boolean(a.paused),
     }));
-    const searchAttributes: Record<string, string> = {};
-    for (const name of Object.keys(SEARCH_ATTRIBUTES)) {
-      const v = (d.searchAttributes as Record<string, unknown[] | undefined>)[name];
-      if (v && v.length) searchAttributes[name] = v.map(String).join(', ');
-    }
     const workflowStatus = d.status.name;
     const retrying = pendingActivities.some((a) => a.attempt > 1 || a.lastFailure);
     const reason: StuckOrder['reason'] | null =
-      workflowStatus !== 'RUNNING' ? 'workflow_closed' : retrying ? 'activity_retrying' : quietMs >= threshold ? 'no_progress' : null;
-    return reason ? { ...base, reason, workflowStatus, searchAttributes, pendingActivities } : null;
+      workflowStatus !== 'RUNNING' ? 'workflow_closed' : retrying ? 'activity_retrying' : b.quietMs >= threshold ? 'no_progress' : null;
+    return reason ? { ...b, reason, workflowStatus, pendingActivities } : null;
   });
-  return described.filter((s): s is StuckOrder => s !== null);
+  const token = page.nextPageToken && page.nextPageToken.length ? Buffer.from(page.nextPageToken).toString('base64url') : null;
+  return {
+    orders: [...closedStuck, ...described.filter((s): s is StuckOrder => s !== null)],
+    nextPageToken: token,
+    scanned: executions.length,
+    described: quiet.length,
+  };
+}
+
+/**
+ * Every stuck order across pages (the `npm run stuck` report and the metrics gauge), up to
+ * `maxScanned` running workflows read from visibility.
+ */
+export async function listAllStuckOrders(
+  db: Db,
+  temporal: TemporalGateway,
+  opts: { stuckAfterMs?: number; now?: number; pageSize?: number; maxScanned?: number } = {},
+): Promise<{ orders: StuckOrder[]; scanned: number; described: number; complete: boolean }> {
+  const maxScanned = opts.maxScanned ?? 20_000;
+  const all: StuckOrder[] = [];
+  let token: string | null = null;
+  let scanned = 0;
+  let described = 0;
+  do {
+    const page: StuckPage = await listStuckOrders(db, temporal, { ...opts, pageToken: token });
+    all.push(...page.orders);
+    scanned += page.scanned;
+    described += page.described;
+    token = page.nextPageToken;
+  } while (token && scanned < maxScanned);
+  return { orders: all, scanned, described, complete: token === null };
 }
 
 /**
