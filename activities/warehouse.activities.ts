@@ -7,6 +7,7 @@ import { buildProductLabel } from '../domain/labels';
 import { commitShippedLine } from '../db/inventory';
 import type { PackItem, SandboxSettings } from '../domain/types';
 import type { ActivityDeps } from './deps';
+import { handOverParcel, recordPacked, setStationStep, StationStepValue } from '../db/stations';
 
 export interface InspectionOutcome {
   /** Damaged units replaced from spare stock (written off, the spare took their place). */
@@ -149,6 +150,21 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
         if (!r) throw ApplicationFailure.nonRetryable(`line ${id} is not on order ${input.orderNo}`);
         return { lineId: id, quantity: r.quantity, reservedQuantity: r.reserved_quantity };
       });
+    },
+
+    /** Stations mode: the station the order waits at now (null: none), for the floor's pages. */
+    async setStationStep(input: { orderNo: string; step: StationStepValue; dueAt?: string }): Promise<void> {
+      await setStationStep(db, input);
+    },
+
+    /** P1.5 (stations mode): the pack station's box and measured weight on the parcel. */
+    async recordPacked(input: { shipmentId: string; box: string; weightGrams: number; by: string }): Promise<void> {
+      await recordPacked(db, input);
+    },
+
+    /** P2.2 (stations mode): the courier's scan moves one parcel to shipped. */
+    async handOverParcel(input: { shipmentId: string; by: string }): Promise<{ shipped: boolean }> {
+      return handOverParcel(db, input);
     },
 
     async recordEventOnce(e: { orderNo: string; type: string; detail: string; data?: Record<string, unknown>; dedupeKey: string }): Promise<void> {

@@ -11,6 +11,7 @@ import * as m009 from './009_training';
 import * as m010 from './010_order_list_index';
 import * as m011 from './011_cancellation_guards';
 import * as m012 from './012_stock_movements';
+import * as m013 from './013_warehouse_stations';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['010_order_list_index', m010],
   ['011_cancellation_guards', m011],
   ['012_stock_movements', m012],
+  ['013_warehouse_stations', m013],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -60,7 +60,9 @@ async function main() {
     uiUrl = devServer.uiUrl;
   }
 
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey };
+  // npm start runs the warehouse with people at stations (/warehouse); BOXFLOW_WAREHOUSE=auto for the robot.
+  const warehouse = process.env.BOXFLOW_WAREHOUSE || 'stations';
+  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey, BOXFLOW_WAREHOUSE: warehouse };
   let stopping = false;
   const children = new Map<string, ChildProcess>();
   const run = (name: string, script: string) => {
@@ -83,6 +85,7 @@ async function main() {
     Temporal UI   ${uiUrl ?? '(the cluster at ' + address + ')'}
     Temporal      ${address} (namespace ${settings.temporal.namespace}, task queue ${settings.temporal.taskQueue})
     Data          ${settings.dataDir}
+    Warehouse     ${warehouse}${warehouse === 'stations' ? ` (people pick, pack and hand over at ${web}/warehouse)` : ' (the robot)'}
     API key       ${apiKey}
 
   ${firstAdmin

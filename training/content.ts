@@ -115,6 +115,9 @@ export const TASK_KIND_MODULES: Record<string, string> = Object.freeze({
   delivery_delayed: 'tracking-returns', // P3.2
   delivery_exception: 'tracking-returns', // P3.2 / P3.3
   step_failed: 'supervisor-stuck-tasks', // P4.2: a step an outside service kept failing
+  pick_overdue: 'picking-scheduling', // P1.8 (stations mode)
+  pack_overdue: 'picking-scheduling', // P1.5 (stations mode)
+  handover_missed: 'shipping-carriers', // P2.2 (stations mode)
 });
 
 /** The text in the requested language; falls back to the other language if that one is empty. */

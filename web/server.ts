@@ -30,7 +30,7 @@ async function main() {
   const address = settings.temporal.address ?? 'localhost:7233';
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
   const client = new Client({ connection, namespace: settings.temporal.namespace });
-  const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents }) };
+  const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse }) };
   const apiKey = resolveApiKey(settings);
   const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));

@@ -30,6 +30,7 @@ import { SlaState, watchRetailSla } from './sla';
 import { orderProgressQuery } from './state';
 import { handleShortages, waitForBackOrders } from './stock';
 import { TaskDesk } from './task-desk';
+import { Stations } from './stations';
 import { orderReturn } from '../returns/order-return.workflow';
 import { shipmentTracking, ShipmentTrackingResult } from '../tracking/shipment-tracking.workflow';
 
@@ -121,6 +122,11 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
     if (!parcelOutcomes.has(p.shipmentId)) parcelOutcomes.set(p.shipmentId, { shipmentId: p.finalShipmentId, outcome: p.outcome });
   });
 
+  // Stations mode: the warehouse floor's messages (refused while a cancellation runs or once the order ended).
+  const stations = new Stations(ctx, desk, () =>
+    cancelRequest || compensating ? `order ${order.orderNo} is being cancelled` : FINAL.includes(ctx.progress.status) ? `order ${order.orderNo} is ${ctx.progress.status}` : undefined,
+  );
+
   const flow = new CancellationScope();
   setHandler(
     cancelOrderUpdate,
@@ -133,7 +139,7 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
     {
       validator: (req) => {
         if (!req || typeof req.reason !== 'string' || !req.reason.trim()) throw new Error('a reason is required');
-        if (ctx.handingOver || HANDED_OVER.includes(ctx.progress.status)) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
+        if (ctx.handingOver || stations.handOverStarted || HANDED_OVER.includes(ctx.progress.status)) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
         if (ctx.progress.status === 'cancelled' || ctx.progress.status === 'failed') throw new Error(`order ${order.orderNo} is already ${ctx.progress.status}`);
         if (cancelRequest || compensating) throw new Error(`order ${order.orderNo} is already being cancelled`);
         // A partly shipped order: the waiting rest is cancelled and refunded (before the compensation
@@ -215,7 +221,7 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
         }
         case 'ship': {
           const round = stage;
-          const outcome = await shipReservedLines(ctx, desk, filledLines, { firstRound: round.round === 1, inspectionPass: round.inspectionPass });
+          const outcome = await shipReservedLines(ctx, desk, filledLines, { firstRound: round.round === 1, inspectionPass: round.inspectionPass, stations });
           if (outcome.kind === 'wait_for_replacement') {
             stage = { name: 'restock', lineIds: outcome.lineIds, next: { ...round, inspectionPass: round.inspectionPass + 1 } };
             break;
