@@ -10,7 +10,8 @@ import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness({ env: { BOXFLOW_WAREHOUSE: 'stations', BOXFLOW_TIME_SCALE: '0.0002' } });
+  // A small history budget: an order whose parcel missed its pickup continues as new at once.
+  h = await createHarness({ env: { BOXFLOW_WAREHOUSE: 'stations', BOXFLOW_TIME_SCALE: '0.0002', BOXFLOW_CONTINUE_AS_NEW_AFTER: '40' } });
 });
 afterAll(async () => {
   try {
@@ -38,6 +39,7 @@ test('past each deadline a supervisor task opens; the station finishing the step
   const order = sampleOrder({ lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 1, unitPrice: 69 }] });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   const no = order.orderNo;
+  const firstRun = (await workflowHandle(h, no).describe()).runId;
 
   // Nobody picks: pick_overdue opens; the pick then arrives and the task is withdrawn.
   const pickTask = await openTaskOf(h, no, 'pick_overdue');
@@ -62,6 +64,9 @@ test('past each deadline a supervisor task opens; the station finishing the step
   await waitFor('a roll noted', async () => h.db('order_events').where({ order_no: no, type: 'handover_missed' }).first());
   expect((await h.db('shipments').where({ id: parcel.id }).first()).status).toBe('booked');
   expect((await h.db('orders').where({ order_no: no }).first()).station_step).toBe('handover');
+  // The long wait continued as new, carrying the hand-over (its parcels, lines, what was scanned).
+  await waitFor('a new run', async () => (await workflowHandle(h, no).describe()).runId !== firstRun);
+  await waitFor('the new run at the courier pickup', async () => (await workflowHandle(h, no).query<{ waitingFor: string | null }>('orderProgress')).waitingFor?.includes('courier pickup'));
 
   // The next pickup: the scan ships it.
   expect(await send(no, 'stationHandOver', { by: 'dock.zhao', waybillNo: booked.tracking_no })).toBe(true);

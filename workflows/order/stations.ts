@@ -23,7 +23,18 @@ export interface StationParcel {
   waybillNo?: string;
 }
 
-/** Where the order stands on the floor (also what a next run would need to carry). */
+/**
+ * A hand-over a run leaves to the next (continue-as-new after missed pickups): the round's booked
+ * parcels, its lines (they leave the shelf once every parcel is scanned), and what was scanned.
+ */
+export interface HandOverResume {
+  parcels: StationParcel[];
+  lineIds: number[];
+  handedOver: string[];
+  rolls: number;
+}
+
+/** Where the order stands on the floor. */
 export interface StationState {
   step: StationStep | null;
   expected: UnitCount[];
@@ -74,11 +85,14 @@ export class Stations {
     return this.state.handedOver.length > 0;
   }
 
-  /** P1.8 / P1.4: waits until the pick station reports every unit of the pick list picked and checked. */
-  async pick(expected: UnitCount[]): Promise<void> {
+  /**
+   * P1.8 / P1.4: waits until the pick station reports every unit of the pick list picked and checked.
+   * `atRoll` runs after each overdue round a supervisor let go on (the run may continue as new there).
+   */
+  async pick(expected: UnitCount[], atRoll?: () => Promise<void>): Promise<void> {
     this.state.expected = expected;
     this.state.picked = false;
-    await this.waitAt('pick', () => this.state.picked && this.busy === 0, { units: expected });
+    await this.waitAt('pick', () => this.state.picked && this.busy === 0, { units: expected }, atRoll);
   }
 
   /** P1.5: waits until every parcel is packed and weighed within tolerance. */
@@ -88,17 +102,26 @@ export class Stations {
     await this.waitAt('pack', () => parcels.every((p) => this.state.packed.includes(p.shipmentId)) && this.busy === 0, { shipmentIds: parcels.map((p) => p.shipmentId) });
   }
 
-  /** P2.2: waits until the courier's scan has taken every booked parcel; a missed pickup rolls to the next. */
-  async handOver(parcels: StationParcel[]): Promise<void> {
+  /**
+   * P2.2: waits until the courier's scan has taken every booked parcel; a missed pickup rolls to the
+   * next. `resume`: what a previous run scanned; `atRoll(state)` runs after each missed pickup with
+   * what a next run needs (the run may continue as new there).
+   */
+  async handOver(parcels: StationParcel[], opts: { resume?: Pick<HandOverResume, 'handedOver' | 'rolls'>; atRoll?: (state: Pick<HandOverResume, 'parcels' | 'handedOver' | 'rolls'>) => Promise<void> } = {}): Promise<void> {
     this.state.parcels = parcels;
-    this.state.handedOver = [];
-    this.state.rolls = 0;
-    await this.waitAt('handover', () => parcels.every((p) => this.state.handedOver.includes(p.shipmentId)) && this.busy === 0, {
-      parcels: parcels.map((p) => ({ shipmentId: p.shipmentId, carrier: p.carrier ?? null, waybillNo: p.waybillNo ?? null })),
-    });
+    this.state.handedOver = [...(opts.resume?.handedOver ?? [])];
+    this.state.rolls = opts.resume?.rolls ?? 0;
+    if (this.handOverStarted) this.ctx.handedOver = true;
+    const atRoll = opts.atRoll;
+    await this.waitAt(
+      'handover',
+      () => parcels.every((p) => this.state.handedOver.includes(p.shipmentId)) && this.busy === 0,
+      { parcels: parcels.map((p) => ({ shipmentId: p.shipmentId, carrier: p.carrier ?? null, waybillNo: p.waybillNo ?? null })) },
+      atRoll && (() => atRoll({ parcels, handedOver: [...this.state.handedOver], rolls: this.state.rolls })),
+    );
   }
 
-  private async waitAt(step: StationStep, done: () => boolean, context: Record<string, unknown>): Promise<void> {
+  private async waitAt(step: StationStep, done: () => boolean, context: Record<string, unknown>, atRoll?: () => Promise<void>): Promise<void> {
     const { ctx } = this;
     const deadlineMs = ctx.policy.stationDeadlineMs?.[step] ?? Math.round(STATION_DEADLINES_MS[step] * ctx.policy.timeScale);
     this.state.step = step;
@@ -131,6 +154,7 @@ export class Stations {
       }
       await db.setStationStep({ orderNo: ctx.orderNo, step, dueAt: new Date(Date.now() + deadlineMs).toISOString() });
       ctx.progress.waitingFor = WHERE[step];
+      if (!done()) await atRoll?.();
     }
     this.state.step = null;
     ctx.progress.waitingFor = null;
