@@ -120,6 +120,16 @@ export const TASK_KIND_MODULES: Record<string, string> = Object.freeze({
   handover_missed: 'shipping-carriers', // P2.2 (stations mode)
 });
 
+/**
+ * Which module's certificate a person needs before working a warehouse station (stations mode):
+ * pick and scan-to-verify (P1.8, P1.4), pack and weigh (P1.5), hand-over to the courier (P2.2).
+ */
+export const STATION_MODULES: Readonly<Record<'pick' | 'pack' | 'handover', string>> = Object.freeze({
+  pick: 'picking-scheduling',
+  pack: 'inspection-packaging-labels',
+  handover: 'shipping-carriers',
+});
+
 /** The text in the requested language; falls back to the other language if that one is empty. */
 export function localize(text: LocalizedText, lang: Lang): string {
   const other: Lang = lang === 'zh' ? 'en' : 'zh';

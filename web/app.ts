@@ -19,6 +19,7 @@ import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
 import { trainingPages } from './pages/training.pages';
+import { warehousePages } from './pages/warehouse.pages';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
 
@@ -87,6 +88,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): exp
   app.use(servicePages(db));
   app.use(trainingPages(db, { dataDir: dataDir ?? loadSettings().dataDir }));
   app.use(consolePages(db, temporal));
+  app.use(warehousePages(db, temporal));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 
   app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {

@@ -1,0 +1,152 @@
+/**
+ * The warehouse stations' pages (stations mode) through the real app, a real worker and Temporal:
+ * waves by cut-off, a wave claimed by compare-and-set, the pick list by bin, scan-to-verify with
+ * "n of m" and wrong items refused, pack with a weight check, the hand-over manifest; every scan
+ * and refusal in the audit log; the training gate on the stations.
+ */
+import { barcodeForSku, isEan13 } from '../../domain/barcodes';
+import { expectedParcelWeight } from '../../domain/stations';
+import { waveOf } from '../../domain/waves';
+import { STATION_MODULES } from '../../training/content';
+import { certifyModule } from '../support/browser';
+import { createHarness, Harness, orderResult, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
+
+let h: Harness;
+let picker: SignedIn;
+let other: SignedIn;
+beforeAll(async () => {
+  h = await createHarness({ env: { BOXFLOW_WAREHOUSE: 'stations' } });
+  picker = await signIn(h, 'warehouse', { username: 'picker.wu' });
+  other = await signIn(h, 'warehouse', { username: 'picker.ma' });
+  for (const s of [picker, other]) {
+    for (const m of Object.values(STATION_MODULES)) await certifyModule(h.db, s.user.id, m);
+    await s.agent.get('/lang/en');
+  }
+});
+afterAll(async () => {
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
+});
+
+const atStation = (orderNo: string, step: string) =>
+  waitFor(`${orderNo} at the ${step} station`, async () => (await h.db('orders').where({ order_no: orderNo }).first())?.station_step === step);
+const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+
+test('every catalog item has a valid EAN-13 and the demo stock has bins', async () => {
+  const items = await h.db('catalog_items').select('sku', 'barcode');
+  for (const i of items) expect(isEan13(i.barcode)).toBe(true);
+  expect(new Set(items.map((i) => i.barcode)).size).toBe(items.length);
+  expect((await h.db('inventory').where({ sku: 'BB-MOLLY-SPACE' }).first()).bin_location).toBe('A-01-1');
+});
+
+test('a picker works an order through the pages: wave, pick list by bin, scans, pack, manifest', async () => {
+  const order = sampleOrder({
+    lines: [
+      { sku: 'PL-LABUBU-30', quantity: 1, unitPrice: 399 },
+      { sku: 'BB-MOLLY-SPACE', quantity: 2, unitPrice: 69 },
+      { sku: 'CANDY-TOY-HIRONO', quantity: 1, unitPrice: 39 },
+    ],
+  });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const no = order.orderNo;
+  await atStation(no, 'pick');
+
+  // Plain staff cannot work stations.
+  const staff = await signIn(h, 'staff');
+  expect((await staff.agent.get('/warehouse')).status).toBe(403);
+
+  // The floor: the order in its carrier's wave (domestic, 576 CNY is high value: SF), with counts.
+  const wave = waveOf('SF', Date.now());
+  const floor = await picker.agent.get('/warehouse');
+  expect(floor.status).toBe(200);
+  expect(plain(floor.text)).toContain(`SF Express wave · cut-off ${wave.cutoffLabel} To pick 1 · to pack 0 · to hand over 0 · 4 units · Not claimed`);
+  expect(floor.text).toContain(`data-wave="${wave.key}"`);
+  expect(floor.text).toContain(no);
+
+  // One picker per wave: the second claim loses (409), naming the winner.
+  expect((await picker.post(`/warehouse/waves/${encodeURIComponent(wave.key)}/claim`)).status).toBe(303);
+  const lost = await other.post(`/warehouse/waves/${encodeURIComponent(wave.key)}/claim`);
+  expect(lost.status).toBe(409);
+  expect(plain(lost.text)).toContain('This wave was claimed by picker.wu first.');
+
+  // The pick list sorted by bin: A-01-1 Molly, A-03-2 Hirono, B-04-1 Labubu.
+  const list = await picker.agent.get(`/warehouse/waves/${encodeURIComponent(wave.key)}`);
+  const mine = [...list.text.matchAll(/<td class="bin">([^<]+)<\/td>\s*<td>([^<]+)<\/td>[\s\S]*?<a href="\/warehouse\/pick\/([^"]+)"/g)].filter((m) => m[3] === no);
+  expect(mine.map((m) => [m[1], m[2]])).toEqual([
+    ['A-01-1', 'BB-MOLLY-SPACE'],
+    ['A-03-2', 'CANDY-TOY-HIRONO'],
+    ['B-04-1', 'PL-LABUBU-30'],
+  ]);
+
+  // Scan to verify: a wrong item is refused and not counted; counts read "n of m".
+  const scan = (code: string) => picker.post(`/warehouse/pick/${no}/scan`, { code });
+  const wrong = await scan(barcodeForSku('FIG-MEGA-1000'));
+  expect(plain(wrong.text)).toContain('✗ Wrong item: FIG-MEGA-1000 is not on this order.');
+  expect(wrong.text).toContain('data-beep="error"');
+  expect(plain((await scan('0000000000000')).text)).toContain('✗ Barcode 0000000000000 is not one of our items.');
+  const one = await scan(barcodeForSku('BB-MOLLY-SPACE'));
+  expect(plain(one.text)).toContain('✓ BB-MOLLY-SPACE: 1 of 2');
+  await scan(barcodeForSku('BB-MOLLY-SPACE'));
+  const extra = await scan(barcodeForSku('BB-MOLLY-SPACE'));
+  expect(plain(extra.text)).toContain('✗ One too many: all 2 of BB-MOLLY-SPACE are scanned.');
+  await scan(barcodeForSku('CANDY-TOY-HIRONO'));
+  const last = await scan(barcodeForSku('PL-LABUBU-30'));
+  expect(plain(last.text)).toContain('All units picked and checked');
+
+  // Pack: the suggestion, a weight out of tolerance refused, then packed.
+  await atStation(no, 'pack');
+  const packPage = await picker.agent.get(`/warehouse/pack/${no}`);
+  const [parcel] = await h.db('shipments').where({ order_no: no });
+  expect(plain(packPage.text)).toContain(`Suggested: ${parcel.box} + ${parcel.protection}`);
+  const items = JSON.parse(parcel.items_json) as Array<{ weightGrams: number; quantity: number }>;
+  const expected = expectedParcelWeight(items.reduce((g, i) => g + i.weightGrams * i.quantity, 0), parcel.box);
+  const boxCode = { bubble_mailer: 'BOX-MAILER', carton: 'BOX-CARTON', foam_box: 'BOX-FOAM', wooden_crate: 'BOX-CRATE' }[parcel.box as string]!;
+  const heavy = await picker.post(`/warehouse/pack/${no}`, { shipmentId: parcel.id, box: boxCode, weightGrams: String(expected.grams + 120) });
+  expect(plain(heavy.text)).toMatch(/✗ Refused: the parcel weighs \d+ g; .* recount the items/);
+  const packed = await picker.post(`/warehouse/pack/${no}`, { shipmentId: parcel.id, box: boxCode, weightGrams: String(expected.grams) });
+  expect(plain(packed.text)).toContain('✓ Packed');
+
+  // Hand-over manifest: the booked parcel listed as not yet handed over; a wrong waybill refused.
+  await atStation(no, 'handover');
+  const booked = await h.db('shipments').where({ id: parcel.id }).first();
+  const manifest = await picker.agent.get(`/warehouse/manifest/${booked.carrier}`);
+  expect(manifest.text).toContain(`data-waybill="${booked.tracking_no}"`);
+  expect(plain(manifest.text)).toContain('Courier signature');
+  const bad = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: 'NOPE123' });
+  expect(plain(bad.text)).toContain('✗ Refused: waybill NOPE123 is not a parcel of ours');
+  const out = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: booked.tracking_no });
+  expect(plain(out.text)).toContain('✓ Handed over');
+  expect((await orderResult(h, no)).status).toBe('shipped');
+
+  // Every scan, refusal, pack and hand-over is in the audit log, with who.
+  const audit = await h.db('audit_log').where({ order_no: no }).orderBy('id');
+  const actions = audit.map((a) => a.action);
+  expect(actions.filter((a) => a === 'station.scan')).toHaveLength(7);
+  expect(actions).toEqual(expect.arrayContaining(['station.picked', 'station.pack_refused', 'station.packed', 'station.handed_over']));
+  expect(audit.every((a) => a.actor === 'picker.wu')).toBe(true);
+  const refusedScan = audit.find((a) => a.action === 'station.scan' && JSON.parse(a.data_json).result.reason === 'not_on_list');
+  expect(refusedScan).toBeTruthy();
+  expect((await h.db('audit_log').where({ action: 'station.handover_refused', subject: 'waybill:NOPE123' })).length).toBe(1);
+});
+
+test('a station needs its training certificate', async () => {
+  const order = sampleOrder({ lines: [{ sku: 'BB-DIMOO-FOREST', quantity: 1, unitPrice: 69 }] });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  await atStation(order.orderNo, 'pick');
+  const rookie = await signIn(h, 'warehouse');
+  await rookie.agent.get('/lang/en');
+  const refused = await rookie.post(`/warehouse/pick/${order.orderNo}/scan`, { code: barcodeForSku('BB-DIMOO-FOREST') });
+  expect(plain(refused.text)).toContain('✗ This station needs a valid training certificate.');
+  expect((await h.db('pick_scans').where({ order_no: order.orderNo })).length).toBe(0);
+  // Certified, the same scan counts (and finishes the pick).
+  await certifyModule(h.db, rookie.user.id, STATION_MODULES.pick);
+  expect(plain((await rookie.post(`/warehouse/pick/${order.orderNo}/scan`, { code: barcodeForSku('BB-DIMOO-FOREST') })).text)).toContain('All units picked and checked');
+  await atStation(order.orderNo, 'pack');
+  // Leave nothing running: cancel it (before hand-over this is still allowed).
+  expect((await h.api().post(`/api/orders/${order.orderNo}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
+  expect((await orderResult(h, order.orderNo)).status).toBe('cancelled');
+});
