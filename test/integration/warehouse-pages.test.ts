@@ -9,6 +9,7 @@ import { expectedParcelWeight } from '../../domain/stations';
 import { waveOf } from '../../domain/waves';
 import { STATION_MODULES } from '../../training/content';
 import { certifyModule } from '../support/browser';
+import { readPdf } from '../support/pdf-read';
 import { createHarness, Harness, orderResult, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
@@ -116,6 +117,30 @@ test('a picker works an order through the pages: wave, pick list by bin, scans, 
   const manifest = await picker.agent.get(`/warehouse/manifest/${booked.carrier}`);
   expect(manifest.text).toContain(`data-waybill="${booked.tracking_no}"`);
   expect(plain(manifest.text)).toContain('Courier signature');
+  // The shipping label: a PDF read back by other tools (its waybill as Code 128); stored, so a
+  // reprint is the same label, and every print is audited.
+  const label = await picker.agent.get(`/warehouse/labels/${parcel.id}.pdf`).buffer(true).parse((r, cb) => {
+    const chunks: Buffer[] = [];
+    r.on('data', (c: Buffer) => chunks.push(c));
+    r.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+  expect(label.status).toBe(200);
+  expect(label.headers['content-type']).toBe('application/pdf');
+  const read = await readPdf(label.body as Buffer);
+  expect(read.code128).toBe(booked.tracking_no);
+  expect(read.text).toContain('王小明');
+  expect(read.text).toContain(no);
+  const again = await picker.agent.get(`/warehouse/labels/${parcel.id}.pdf`).buffer(true).parse((r, cb) => {
+    const chunks: Buffer[] = [];
+    r.on('data', (c: Buffer) => chunks.push(c));
+    r.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+  expect(Buffer.compare(again.body as Buffer, label.body as Buffer)).toBe(0);
+  expect((await h.db('audit_log').where({ subject: `shipment:${parcel.id}` }).where('action', 'like', 'label.%').orderBy('id')).map((a) => [a.action, a.actor])).toEqual([
+    ['label.print', 'picker.wu'],
+    ['label.reprint', 'picker.wu'],
+  ]);
+
   const bad = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: 'NOPE123' });
   expect(plain(bad.text)).toContain('✗ Refused: waybill NOPE123 is not a parcel of ours');
   const out = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: booked.tracking_no });

@@ -9,6 +9,7 @@ import { requireStation } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
 import type { TemporalGateway } from '../services/order-intake';
+import { printShippingLabel } from '../services/labels';
 import { stationService } from '../services/stations';
 
 const CARRIERS = Object.keys(CARRIER_NAMES) as CarrierCode[];
@@ -98,6 +99,14 @@ export function warehousePages(db: Db, temporal: TemporalGateway): Router {
     if (!carrier) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     const outcome = await stations.handOver(text(req.body.waybillNo, 64), who(req), carrier);
     await manifestPage(req, res, carrier, { outcome });
+  });
+
+  r.get('/warehouse/labels/:file', requireStation(), async (req, res) => {
+    const m = /^(.+)\.pdf$/.exec(req.params.file);
+    if (!m) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    const label = await printShippingLabel(db, m[1], req.user!.username);
+    if (label.kind !== 'ok') return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="label-${label.waybillNo}.pdf"`).send(label.pdf);
   });
 
   return r;
