@@ -175,3 +175,27 @@ export async function orderOfWaybill(db: Db, waybillNo: string): Promise<{ order
   const row = await db('shipments').whereRaw('upper(tracking_no) = ?', [waybillNo.trim().toUpperCase()]).first('order_no', 'id', 'carrier');
   return row ? { orderNo: row.order_no, shipmentId: row.id, carrier: row.carrier } : undefined;
 }
+
+// ---- damage found at picking (P1.4) ----
+
+export interface DamageReport {
+  id: number;
+  sku: string;
+  photoPath: string;
+  reportedBy: string;
+}
+
+export async function addDamageReport(db: Db, input: { orderNo: string; sku: string; photoPath: string; by: string }): Promise<number> {
+  const [row] = await db('pick_damage').insert({ order_no: input.orderNo, sku: input.sku, photo_path: input.photoPath, reported_by: input.by, reported_at: dbTime() }).returning('id');
+  return Number(typeof row === 'object' ? (row as { id: number }).id : row);
+}
+
+/** Damage reported on the order and not yet told to its workflow (it goes with the pick). */
+export async function pendingDamage(db: Db, orderNo: string): Promise<DamageReport[]> {
+  const rows = await db('pick_damage').where({ order_no: orderNo }).whereNull('reported_to_order_at').orderBy('id');
+  return rows.map((r) => ({ id: r.id, sku: r.sku, photoPath: r.photo_path, reportedBy: r.reported_by }));
+}
+
+export async function markDamageReported(db: Db, ids: number[]): Promise<void> {
+  if (ids.length) await db('pick_damage').whereIn('id', ids).update({ reported_to_order_at: dbTime() });
+}

@@ -38,6 +38,20 @@ export function pickReportProblem(expected: readonly UnitCount[], reported: read
   return undefined;
 }
 
+/** P1.4: damaged units must be units of the pick list, no more of a SKU than it holds. */
+export function damageReportProblem(expected: readonly UnitCount[], damaged: ReadonlyArray<{ sku: string }> | undefined): string | undefined {
+  if (damaged === undefined) return undefined;
+  if (!Array.isArray(damaged)) return 'damaged must be a list of units';
+  const want = totals(expected);
+  const got = new Map<string, number>();
+  for (const d of damaged) {
+    if (!d || typeof d.sku !== 'string' || !want.has(d.sku)) return `a damaged ${d?.sku} is not on this order's pick list`;
+    got.set(d.sku, (got.get(d.sku) ?? 0) + 1);
+    if (got.get(d.sku)! > want.get(d.sku)!) return `${got.get(d.sku)} damaged ${d.sku} reported, the pick list has ${want.get(d.sku)}`;
+  }
+  return undefined;
+}
+
 function totals(units: readonly UnitCount[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const u of units) m.set(u.sku, (m.get(u.sku) ?? 0) + u.quantity);

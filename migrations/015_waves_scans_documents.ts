@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 
 /**
  * The floor's working records: who claimed a wave (one picker per wave, compare-and-set), how many
- * units of each order line a picker has scanned so far ("2 of 3"), and the documents printed
+ * units of each order line a picker has scanned so far ("2 of 3"), the units found damaged (with a
+ * photo, P1.4), and the documents printed
  * (shipping labels, stored so that they can be reprinted; every print is counted and audited).
  */
 export async function up(knex: Knex): Promise<void> {
@@ -20,6 +21,17 @@ export async function up(knex: Knex): Promise<void> {
     t.primary(['order_no', 'sku']);
     t.check('scanned >= 0', [], 'pick_scans_scanned_not_negative');
   });
+  // P1.4: a unit the picker found damaged, with its photo; told to the workflow with the pick.
+  await knex.schema.createTable('pick_damage', (t) => {
+    t.increments('id').primary();
+    t.string('order_no', 64).notNullable().references('order_no').inTable('orders').onDelete('CASCADE');
+    t.string('sku', 64).notNullable();
+    t.string('photo_path', 100).notNullable();
+    t.string('reported_by', 64).notNullable();
+    t.timestamp('reported_at', { useTz: true }).notNullable();
+    t.timestamp('reported_to_order_at', { useTz: true });
+    t.index(['order_no']);
+  });
   await knex.schema.createTable('documents', (t) => {
     t.increments('id').primary();
     t.string('kind', 24).notNullable(); // shipping_label
@@ -36,6 +48,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('documents');
+  await knex.schema.dropTable('pick_damage');
   await knex.schema.dropTable('pick_scans');
   await knex.schema.dropTable('wave_claims');
 }

@@ -88,7 +88,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): exp
   app.use(servicePages(db));
   app.use(trainingPages(db, { dataDir: dataDir ?? loadSettings().dataDir }));
   app.use(consolePages(db, temporal));
-  app.use(warehousePages(db, temporal));
+  app.use(warehousePages(db, temporal, { dataDir: dataDir ?? loadSettings().dataDir }));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 
   app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {

@@ -591,6 +591,11 @@ const MESSAGES = {
   'wh.handover.missing': { zh: '未交接', en: 'Not yet' },
   'wh.handover.totals': { zh: '共 {count} 个包裹,总重 {kg} 千克', en: '{count} parcels, {kg} kg in all' },
   'wh.handover.sign': { zh: '快递员签字:__________  时间:__________', en: 'Courier signature: __________  Time: __________' },
+  'wh.damage.title': { zh: '报告损坏商品(附照片)', en: 'Report a damaged unit (with a photo)' },
+  'wh.damage.photo': { zh: '照片', en: 'Photo' },
+  'wh.damage.submit': { zh: '报告损坏', en: 'Report damaged' },
+  'wh.damage.ok': { zh: '已记录损坏商品及照片;该件仍需扫描,拣货完成后系统会用备货替换或交主管决定。', en: 'Damage recorded with its photo; scan the unit as usual: when the pick is done a spare replaces it, or a supervisor decides.' },
+  'wh.damage.pending': { zh: '已报告损坏:{list}', en: 'Reported damaged: {list}' },
   'wh.label': { zh: '面单 PDF', en: 'Label PDF' },
   'wh.label.reprint': { zh: '补打面单', en: 'Reprint label' },
 } satisfies Record<string, Record<Lang, string>>;

@@ -4,6 +4,8 @@
  * "n of m" and wrong items refused, pack with a weight check, the hand-over manifest; every scan
  * and refusal in the audit log; the training gate on the stations.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { barcodeForSku, isEan13 } from '../../domain/barcodes';
 import { expectedParcelWeight } from '../../domain/stations';
 import { waveOf } from '../../domain/waves';
@@ -12,6 +14,7 @@ import { certifyModule } from '../support/browser';
 import { readPdf } from '../support/pdf-read';
 import { createHarness, Harness, orderResult, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { makePng } from './training-helpers';
 
 let h: Harness;
 let picker: SignedIn;
@@ -156,6 +159,35 @@ test('a picker works an order through the pages: wave, pick list by bin, scans, 
   const refusedScan = audit.find((a) => a.action === 'station.scan' && JSON.parse(a.data_json).result.reason === 'not_on_list');
   expect(refusedScan).toBeTruthy();
   expect((await h.db('audit_log').where({ action: 'station.handover_refused', subject: 'waybill:NOPE123' })).length).toBe(1);
+});
+
+test('a picker reports a damaged unit with a photo; a spare takes its place', async () => {
+  const order = sampleOrder({ lines: [{ sku: 'BB-DIMOO-FOREST', quantity: 2, unitPrice: 69 }] });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const no = order.orderNo;
+  await atStation(no, 'pick');
+  const damage = (photo: Buffer | null) => {
+    const req = picker.agent.post(`/warehouse/pick/${no}/damage?_csrf=${encodeURIComponent(picker.csrfToken)}`).field('sku', 'BB-DIMOO-FOREST');
+    return photo ? req.attach('photo', photo, 'damage.png') : req;
+  };
+  expect(plain((await damage(null)).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
+  expect(plain((await damage(Buffer.from('not an image'))).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
+  const ok = await damage(makePng());
+  expect(plain(ok.text)).toContain('Damage recorded with its photo');
+  expect(plain(ok.text)).toContain('Reported damaged: BB-DIMOO-FOREST');
+  const [report] = await h.db('pick_damage').where({ order_no: no });
+  expect(report).toMatchObject({ sku: 'BB-DIMOO-FOREST', reported_by: 'picker.wu' });
+  expect(fs.readFileSync(path.join(h.settings.dataDir, 'damage', report.photo_path))).toEqual(makePng()); // (the harness's data directory: the test run's)
+
+  for (let i = 0; i < 2; i++) await picker.post(`/warehouse/pick/${no}/scan`, { code: barcodeForSku('BB-DIMOO-FOREST') });
+  await atStation(no, 'pack');
+  const inspection = await h.db('order_events').where({ order_no: no, type: 'inspection' }).first();
+  expect(JSON.parse(inspection.data_json)).toMatchObject({ outcome: { replaced: [{ sku: 'BB-DIMOO-FOREST' }], unresolved: [] }, photos: [{ sku: 'BB-DIMOO-FOREST', photo: report.photo_path }] });
+  expect((await h.db('pick_damage').where({ id: report.id }).first()).reported_to_order_at).toBeTruthy();
+  expect((await h.db('audit_log').where({ order_no: no, action: 'station.damage' })).length).toBe(1);
+  expect((await h.db('audit_log').where({ order_no: no, action: 'station.damage_refused' })).length).toBe(2);
+  expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
+  expect((await orderResult(h, no)).status).toBe('cancelled');
 });
 
 test('a station needs its training certificate', async () => {

@@ -4,9 +4,9 @@
  * reason and change nothing; only the hand-over scan ships a parcel and starts its tracking.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { getStock } from '../../db/inventory';
+import { getStock, setOnHand } from '../../db/inventory';
 import { expectedParcelWeight } from '../../domain/stations';
-import { createHarness, Harness, orderResult, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
+import { createHarness, Harness, openTaskOf, orderResult, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
@@ -125,6 +125,35 @@ test('an order waiting for the courier can still be cancelled: the waybill is vo
   expect(await getStock(h.db, 'BB-MOLLY-SPACE')).toEqual(before);
   // A scan after the cancellation is refused.
   expect((await send(no, 'stationHandOver', { by: 'dock.zhao', waybillNo: after.tracking_no })).ok).toBe(false);
+});
+
+test('damage found at picking (P1.4): a spare replaces the unit, or with none a supervisor decides', async () => {
+  // No spare candy toy: exactly one on hand, and this order reserves it.
+  await setOnHand(h.db, 'CANDY-TOY-HIRONO', (await getStock(h.db, 'CANDY-TOY-HIRONO'))!.reserved + 1, 'test: the last unit');
+  const order = sampleOrder({ lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 1, unitPrice: 69 }, { sku: 'CANDY-TOY-HIRONO', quantity: 1, unitPrice: 39 }] });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const no = order.orderNo;
+  await atStation(no, 'pick');
+  const units = [{ sku: 'BB-MOLLY-SPACE', quantity: 1 }, { sku: 'CANDY-TOY-HIRONO', quantity: 1 }];
+  expect(await send(no, 'stationPick', { by: 'picker.wu', units, damaged: [{ sku: 'FIG-MEGA-1000' }] })).toEqual({ ok: false, reason: "a damaged FIG-MEGA-1000 is not on this order's pick list" });
+  expect(await send(no, 'stationPick', { by: 'picker.wu', units, damaged: [{ sku: 'BB-MOLLY-SPACE' }, { sku: 'BB-MOLLY-SPACE' }] })).toEqual({ ok: false, reason: '2 damaged BB-MOLLY-SPACE reported, the pick list has 1' });
+  const molly = await getStock(h.db, 'BB-MOLLY-SPACE');
+  const picked = await send(no, 'stationPick', { by: 'picker.wu', units, damaged: [{ sku: 'BB-MOLLY-SPACE', photo: 'a.jpg' }, { sku: 'CANDY-TOY-HIRONO', photo: 'b.jpg' }] });
+  expect(picked).toMatchObject({ ok: true, detail: expect.stringContaining('damaged: BB-MOLLY-SPACE, CANDY-TOY-HIRONO') });
+
+  // The Molly box had a spare (written off, the spare took its place); the candy toy had none: a decision.
+  const task = await openTaskOf(h, no, 'damaged_goods');
+  expect(task.context).toMatchObject({ sku: 'CANDY-TOY-HIRONO' });
+  const inspection = await h.db('order_events').where({ order_no: no, type: 'inspection' }).first();
+  expect(JSON.parse(inspection.data_json)).toMatchObject({ outcome: { replaced: [{ sku: 'BB-MOLLY-SPACE' }], unresolved: [{ sku: 'CANDY-TOY-HIRONO' }] }, by: 'picker.wu', photos: [{ sku: 'BB-MOLLY-SPACE', photo: 'a.jpg' }, { sku: 'CANDY-TOY-HIRONO', photo: 'b.jpg' }] });
+  expect(await getStock(h.db, 'BB-MOLLY-SPACE')).toMatchObject({ onHand: molly!.onHand - 1, reserved: molly!.reserved });
+  expect((await h.api().post(`/api/tasks/${task.id}/decision`).send({ decision: 'ship_without_and_refund', decidedBy: 'sup.chen' })).status).toBe(200);
+  // The rest goes on to the pack station without the candy toy.
+  await atStation(no, 'pack');
+  const [parcel] = await h.db('shipments').where({ order_no: no });
+  expect(JSON.parse(parcel.items_json).map((i: { sku: string }) => i.sku)).toEqual(['BB-MOLLY-SPACE']);
+  expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
+  expect((await orderResult(h, no)).status).toBe('cancelled');
 });
 
 test('auto mode is unchanged: an order of an auto policy ships without any station', async () => {

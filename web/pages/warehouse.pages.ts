@@ -1,6 +1,7 @@
 import { Request, Response, Router } from 'express';
+import multer from 'multer';
 import type { Db } from '../../db/knex';
-import { getFloorOrder, manifestParcels, pickScans } from '../../db/warehouse';
+import { getFloorOrder, manifestParcels, pendingDamage, pickScans } from '../../db/warehouse';
 import { CARRIER_NAMES } from '../../domain/carriers';
 import { expectedParcelWeight } from '../../domain/stations';
 import type { CarrierCode } from '../../domain/types';
@@ -21,9 +22,11 @@ const text = (v: unknown, max = 100) => (typeof v === 'string' ? v.trim().slice(
  * scan into has the focus, and the scanner's Enter submits it. Routes are thin: rules in domain/,
  * data in db/, the workflow told through web/services/stations.ts.
  */
-export function warehousePages(db: Db, temporal: TemporalGateway): Router {
+const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 8, fieldSize: 16 * 1024, parts: 10 } });
+
+export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDir: string }): Router {
   const r = Router();
-  const stations = stationService(db, temporal);
+  const stations = stationService(db, temporal, { dataDir: opts.dataDir });
   const who = (req: Request) => ({ id: req.user!.id, username: req.user!.username, role: req.user!.role });
 
   async function floorPage(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
@@ -52,7 +55,7 @@ export function warehousePages(db: Db, temporal: TemporalGateway): Router {
 
   async function pickPage(req: Request, res: Response, orderNo: string, extra: Record<string, unknown> = {}) {
     const order = await getFloorOrder(db, orderNo);
-    await renderPage(req, res, 'warehouse/pick', { orderNo, order: order ?? null, scanned: await pickScans(db, orderNo), result: null, code: '', picked: null, ...extra });
+    await renderPage(req, res, 'warehouse/pick', { orderNo, order: order ?? null, scanned: await pickScans(db, orderNo), damage: await pendingDamage(db, orderNo), result: null, code: '', picked: null, damageOutcome: null, ...extra });
   }
 
   r.get('/warehouse/pick/:orderNo', requireStation(), async (req, res) => pickPage(req, res, req.params.orderNo));
@@ -61,6 +64,15 @@ export function warehousePages(db: Db, temporal: TemporalGateway): Router {
     const code = text(req.body.code, 64);
     const out = await stations.scan(req.params.orderNo, code, who(req));
     await pickPage(req, res, req.params.orderNo, { result: out.result, code, picked: out.picked ?? null });
+  });
+
+  // P1.4: a damaged unit with its photo (multipart: the CSRF token rides in the action URL).
+  r.post('/warehouse/pick/:orderNo/damage', requireStation(), async (req, res) => {
+    const parsed = await new Promise<string | null>((resolve) => upload.single('photo')(req, res, (err: unknown) => resolve(err ? (err instanceof multer.MulterError ? err.code : 'BAD_MULTIPART') : null)));
+    const outcome = parsed
+      ? { ok: false as const, reason: parsed === 'LIMIT_FILE_SIZE' ? 'the photo is larger than 5 MB' : 'the form could not be read' }
+      : await stations.reportDamage(req.params.orderNo, { sku: text(req.body?.sku, 64), photo: req.file?.buffer }, who(req));
+    await pickPage(req, res, req.params.orderNo, { damageOutcome: outcome });
   });
 
   r.post('/warehouse/pick/:orderNo/reset', requireStation(), async (req, res) => {

@@ -6,7 +6,11 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
-import { barcodeMap, claimWave, countScan, getFloorOrder, listFloorOrders, orderOfWaybill, pickScans, releaseWave, resetPickScans, waveClaims } from '../../db/warehouse';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { addDamageReport, barcodeMap, claimWave, countScan, getFloorOrder, listFloorOrders, markDamageReported, orderOfWaybill, pendingDamage, pickScans, releaseWave, resetPickScans, waveClaims } from '../../db/warehouse';
+import { sniffImage } from '../pages/training.pages';
 import { applyScan, boxFromCode, packReportProblem, ScanResult, StationStep } from '../../domain/stations';
 import { buildWaves, Wave } from '../../domain/waves';
 import { stationHandOverUpdate, stationPackUpdate, stationPickUpdate } from '../../workflows/order/messages';
@@ -27,7 +31,8 @@ function refusal(err: unknown): string {
   throw err;
 }
 
-export function stationService(db: Db, temporal: TemporalGateway) {
+export function stationService(db: Db, temporal: TemporalGateway, opts: { dataDir?: string } = {}) {
+  const damageDir = path.join(opts.dataDir ?? '.', 'damage');
   const handle = (orderNo: string) => temporal.client.workflow.getHandle(workflowIdFor(orderNo));
 
   async function gate(user: StationUser, step: StationStep): Promise<StationOutcome | undefined> {
@@ -38,13 +43,16 @@ export function stationService(db: Db, temporal: TemporalGateway) {
   /** Tells the workflow every unit is picked and checked (the validator compares with the pick list). */
   async function reportPicked(orderNo: string, scanned: Record<string, number>, user: StationUser): Promise<StationOutcome> {
     const units = Object.entries(scanned).filter(([, n]) => n > 0).map(([sku, quantity]) => ({ sku, quantity }));
+    const damage = await pendingDamage(db, orderNo);
+    const damaged = damage.map((d) => ({ sku: d.sku, photo: d.photoPath }));
     let out: StationOutcome;
     try {
-      out = { ok: true, detail: (await handle(orderNo).executeUpdate(stationPickUpdate, { args: [{ by: user.username, units }] })).detail };
+      out = { ok: true, detail: (await handle(orderNo).executeUpdate(stationPickUpdate, { args: [{ by: user.username, units, damaged }] })).detail };
+      await markDamageReported(db, damage.map((d) => d.id));
     } catch (err) {
       out = { ok: false, reason: refusal(err) };
     }
-    await recordAudit(db, { actor: user.username, action: out.ok ? 'station.picked' : 'station.pick_refused', orderNo, reason: out.ok ? null : out.reason, data: { units } });
+    await recordAudit(db, { actor: user.username, action: out.ok ? 'station.picked' : 'station.pick_refused', orderNo, reason: out.ok ? null : out.reason, data: { units, damaged } });
     return out;
   }
 
@@ -109,6 +117,32 @@ export function stationService(db: Db, temporal: TemporalGateway) {
       if (!now.complete) return { result: now, scanned };
       const picked = await reportPicked(orderNo, scanned, user);
       return { result: now, scanned, picked };
+    },
+
+    /**
+     * P1.4: the picker found a unit damaged and took its photo. Kept with the order and told to the
+     * workflow with the pick: the unit is written off, a spare takes its place or a supervisor decides.
+     */
+    async reportDamage(orderNo: string, input: { sku: string; photo: Buffer | undefined }, user: StationUser): Promise<StationOutcome> {
+      const out = await (async (): Promise<StationOutcome> => {
+        const denied = await gate(user, 'pick');
+        if (denied) return denied;
+        const order = await getFloorOrder(db, orderNo);
+        if (!order || order.step !== 'pick') return { ok: false, reason: `order ${orderNo} is not at the pick station` };
+        const line = order.lines.find((l) => l.sku === input.sku);
+        if (!line) return { ok: false, reason: `${input.sku} is not on this order` };
+        const already = (await pendingDamage(db, orderNo)).filter((d) => d.sku === input.sku).length;
+        if (already >= line.quantity) return { ok: false, reason: `all ${line.quantity} of ${input.sku} are reported damaged already` };
+        const kind = input.photo ? sniffImage(input.photo) : undefined;
+        if (!input.photo || !kind) return { ok: false, reason: 'a photo of the damage (JPEG, PNG or WebP) is required' };
+        const photoPath = `${crypto.randomBytes(16).toString('hex')}.${kind.ext}`;
+        fs.mkdirSync(damageDir, { recursive: true });
+        fs.writeFileSync(path.join(damageDir, photoPath), input.photo, { flag: 'wx', mode: 0o600 });
+        await addDamageReport(db, { orderNo, sku: input.sku, photoPath, by: user.username });
+        return { ok: true, detail: `damaged ${input.sku} reported with a photo` };
+      })();
+      await recordAudit(db, { actor: user.username, action: out.ok ? 'station.damage' : 'station.damage_refused', orderNo, reason: out.ok ? null : out.reason, data: { sku: input.sku } });
+      return out;
     },
 
     /** A picker who lost count starts the order again (audited). */

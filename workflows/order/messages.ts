@@ -81,6 +81,8 @@ export interface StationAck {
 export interface PickReport {
   by: string;
   units: Array<{ sku: string; quantity: number }>;
+  /** P1.4: units found damaged at picking (one entry a unit), with the photo's reference. */
+  damaged?: Array<{ sku: string; photo?: string }>;
 }
 export const stationPickUpdate = defineUpdate<StationAck, [PickReport]>('stationPick');
 /** P1.5: a parcel packed in `box` (its code, e.g. BOX-MAILER) and weighed. */

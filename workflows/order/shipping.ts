@@ -40,7 +40,10 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
 
   // P1.4 inspection: a damaged unit without a spare needs a decision.
   const pass = opts.inspectionPass ?? 1;
-  const inspection = await db.inspectPickedUnits(pass === 1 ? orderNo : { orderNo, pass });
+  // Stations mode: the picker's own findings (with photos), not the sandbox's.
+  const inspection = people
+    ? await db.recordStationDamage({ orderNo, units: people.state.damaged, by: people.state.pickedBy ?? 'station', key: ctx.nextKey('station-inspection') })
+    : await db.inspectPickedUnits(pass === 1 ? orderNo : { orderNo, pass });
   const replacements: number[] = [];
   for (const damaged of inspection.unresolved) {
     const decision = await desk.ask('damaged_goods', { sku: damaged.sku, lineId: damaged.lineId }, `a damaged ${damaged.sku} with no spare in stock`);

@@ -1,5 +1,5 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { boxFromCode, packReportProblem, pickReportProblem, STATION_DEADLINES_MS, StationStep, UnitCount } from '../../domain/stations';
+import { boxFromCode, damageReportProblem, packReportProblem, pickReportProblem, STATION_DEADLINES_MS, StationStep, UnitCount } from '../../domain/stations';
 import type { TaskKind } from '../../domain/types';
 import { db } from './activities';
 import { OrderCancellation, OrderContext } from './context';
@@ -40,6 +40,10 @@ export interface StationState {
   expected: UnitCount[];
   parcels: StationParcel[];
   picked: boolean;
+  /** P1.4: the units the picker reported damaged with the last pick (their photos' references). */
+  damaged: Array<{ sku: string; photo?: string }>;
+  /** Who picked last. */
+  pickedBy?: string;
   packed: string[];
   handedOver: string[];
   /** Pickups a parcel of this round has missed. */
@@ -74,7 +78,7 @@ export class Stations {
     private readonly refusal: () => string | undefined,
     carried?: StationState,
   ) {
-    this.state = carried ?? { step: null, expected: [], parcels: [], picked: false, packed: [], handedOver: [], rolls: 0 };
+    this.state = carried ?? { step: null, expected: [], parcels: [], picked: false, damaged: [], packed: [], handedOver: [], rolls: 0 };
     setHandler(stationPickUpdate, (r) => this.onPick(r), { validator: (r) => this.checkPick(r) });
     setHandler(stationPackUpdate, (r) => this.onPack(r), { validator: (r) => this.checkPack(r) });
     setHandler(stationHandOverUpdate, (r) => this.onHandOver(r), { validator: (r) => this.checkHandOver(r) });
@@ -92,6 +96,7 @@ export class Stations {
   async pick(expected: UnitCount[], atRoll?: () => Promise<void>): Promise<void> {
     this.state.expected = expected;
     this.state.picked = false;
+    this.state.damaged = [];
     await this.waitAt('pick', () => this.state.picked && this.busy === 0, { units: expected }, atRoll);
   }
 
@@ -173,16 +178,19 @@ export class Stations {
   private checkPick(r: PickReport): void {
     this.refuseUnlessAt('pick', r?.by);
     if (this.state.picked) throw new Error(`order ${this.ctx.orderNo} has been picked already`);
-    const problem = pickReportProblem(this.state.expected, r.units);
+    const problem = pickReportProblem(this.state.expected, r.units) ?? damageReportProblem(this.state.expected, r.damaged);
     if (problem) throw new Error(problem);
   }
 
   private async onPick(r: PickReport): Promise<StationAck> {
     this.state.picked = true;
+    this.state.damaged = (r.damaged ?? []).map((d) => ({ sku: d.sku, ...(d.photo ? { photo: String(d.photo).slice(0, 100) } : {}) }));
+    this.state.pickedBy = r.by;
     this.busy++;
-    const detail = `P1.8/P1.4: ${r.units.map((u) => `${u.quantity} × ${u.sku}`).join(', ')} picked and scanned by ${r.by}`;
+    const damage = this.state.damaged.length ? `; damaged: ${this.state.damaged.map((d) => d.sku).join(', ')}` : '';
+    const detail = `P1.8/P1.4: ${r.units.map((u) => `${u.quantity} × ${u.sku}`).join(', ')} picked and scanned by ${r.by}${damage}`;
     try {
-      await this.ctx.note('station_pick', detail, { by: r.by, units: r.units });
+      await this.ctx.note('station_pick', detail, { by: r.by, units: r.units, damaged: this.state.damaged });
     } finally {
       this.busy--;
     }

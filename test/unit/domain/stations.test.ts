@@ -1,5 +1,5 @@
 import { buildPolicy } from '../../../domain/policy';
-import { applyScan, boxFromCode, expectedParcelWeight, packReportProblem, pickReportProblem } from '../../../domain/stations';
+import { applyScan, boxFromCode, damageReportProblem, expectedParcelWeight, packReportProblem, pickReportProblem } from '../../../domain/stations';
 import { loadSettings } from '../../../config/settings';
 
 describe('pick report (P1.8, P1.4)', () => {
@@ -16,6 +16,16 @@ describe('pick report (P1.8, P1.4)', () => {
     expect(pickReportProblem(list, [{ sku: 'A', quantity: 2 }])).toBe('B: 0 of 1 scanned');
     expect(pickReportProblem(list, [])).toBe('no units were scanned');
     expect(pickReportProblem(list, [{ sku: 'A', quantity: 1.5 }])).toMatch(/whole quantity/);
+  });
+});
+
+describe('damage report (P1.4)', () => {
+  const list = [{ sku: 'A', quantity: 2 }];
+  it('takes units of the list, no more of a SKU than it holds', () => {
+    expect(damageReportProblem(list, undefined)).toBeUndefined();
+    expect(damageReportProblem(list, [{ sku: 'A' }, { sku: 'A' }])).toBeUndefined();
+    expect(damageReportProblem(list, [{ sku: 'A' }, { sku: 'A' }, { sku: 'A' }])).toBe('3 damaged A reported, the pick list has 2');
+    expect(damageReportProblem(list, [{ sku: 'B' }])).toBe("a damaged B is not on this order's pick list");
   });
 });
 
