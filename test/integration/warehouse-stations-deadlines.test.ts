@@ -5,7 +5,7 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { getStock } from '../../db/inventory';
 import { expectedParcelWeight } from '../../domain/stations';
-import { createHarness, Harness, openTaskOf, orderResult, sampleOrder, waitFor, workflowHandle } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, sampleOrder, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
@@ -72,6 +72,7 @@ test('past each deadline a supervisor task opens; the station finishing the step
   expect(await send(no, 'stationHandOver', { by: 'dock.zhao', waybillNo: booked.tracking_no })).toBe(true);
   expect((await orderResult(h, no)).status).toBe('shipped');
   expect((await h.db('tasks').where({ order_no: no, status: 'open' })).length).toBe(0);
+  await maybeRecordHistory(h, no, 'v5-stations-handover-resumed-after-continue-as-new');
 });
 
 test('a supervisor cancels an order nobody picked: stock released, nothing shipped', async () => {
@@ -86,4 +87,6 @@ test('a supervisor cancels an order nobody picked: stock released, nothing shipp
   expect(await h.db('shipments').where({ order_no: order.orderNo })).toHaveLength(0);
   const cancel = (await h.db('order_events').where({ order_no: order.orderNo, type: 'cancellation' }).first()).detail;
   expect(cancel).toMatch(/P1\.8: the pick station.*overdue; cancelled by decision/);
+  await workflowHandle(h, order.orderNo).result();
+  await maybeRecordHistory(h, order.orderNo, 'v5-stations-pick-overdue-cancelled');
 });

@@ -6,7 +6,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { getStock, setOnHand } from '../../db/inventory';
 import { expectedParcelWeight } from '../../domain/stations';
-import { createHarness, Harness, openTaskOf, orderResult, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
@@ -91,6 +91,7 @@ test('an order waits at each station; wrong messages are refused; only the hand-
 
   const result = await orderResult(h, no);
   expect(result).toEqual({ orderNo: no, status: 'shipped', trackingNumbers: [booked.tracking_no] });
+  await maybeRecordHistory(h, no, 'v5-stations-shipped');
   const shipped = await h.db('shipments').where({ id: parcel.id }).first();
   expect(shipped).toMatchObject({ status: 'shipped', handed_over_by: 'dock.zhao' });
   expect((await h.db('orders').where({ order_no: no }).first()).station_step).toBeNull();
@@ -154,6 +155,8 @@ test('damage found at picking (P1.4): a spare replaces the unit, or with none a 
   expect(JSON.parse(parcel.items_json).map((i: { sku: string }) => i.sku)).toEqual(['BB-MOLLY-SPACE']);
   expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
   expect((await orderResult(h, no)).status).toBe('cancelled');
+  await workflowHandle(h, no).result();
+  await maybeRecordHistory(h, no, 'v5-stations-damage-then-cancelled');
 });
 
 test('auto mode is unchanged: an order of an auto policy ships without any station', async () => {
