@@ -596,6 +596,9 @@ const MESSAGES = {
   'wh.damage.submit': { zh: '报告损坏', en: 'Report damaged' },
   'wh.damage.ok': { zh: '已记录损坏商品及照片;该件仍需扫描,拣货完成后系统会用备货替换或交主管决定。', en: 'Damage recorded with its photo; scan the unit as usual: when the pick is done a spare replaces it, or a supervisor decides.' },
   'wh.damage.pending': { zh: '已报告损坏:{list}', en: 'Reported damaged: {list}' },
+  'wh.pickListPdf': { zh: '打印拣货单(PDF)', en: 'Print the pick list (PDF)' },
+  'wh.slip': { zh: '装箱单 PDF', en: 'Packing slip PDF' },
+  'wh.productLabels': { zh: '商品标签 PDF', en: 'Product labels PDF' },
   'wh.label': { zh: '面单 PDF', en: 'Label PDF' },
   'wh.label.reprint': { zh: '补打面单', en: 'Reprint label' },
 } satisfies Record<string, Record<Lang, string>>;

@@ -5,6 +5,7 @@
  * and refusal in the audit log; the training gate on the stations.
  */
 import fs from 'node:fs';
+import type { Response as SuperResponse } from 'superagent';
 import path from 'node:path';
 import { barcodeForSku, isEan13 } from '../../domain/barcodes';
 import { expectedParcelWeight } from '../../domain/stations';
@@ -38,6 +39,11 @@ afterAll(async () => {
 
 const atStation = (orderNo: string, step: string) =>
   waitFor(`${orderNo} at the ${step} station`, async () => (await h.db('orders').where({ order_no: orderNo }).first())?.station_step === step);
+const binary = (r: SuperResponse, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  r.on('data', (c: Buffer) => chunks.push(c));
+  r.on('end', () => cb(null, Buffer.concat(chunks)));
+};
 const plain = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 
 test('every catalog item has a valid EAN-13 and the demo stock has bins', async () => {
@@ -86,6 +92,13 @@ test('a picker works an order through the pages: wave, pick list by bin, scans, 
     ['B-04-1', 'PL-LABUBU-30'],
   ]);
 
+  // The pick list also prints (a PDF, bin order), and printing it is audited.
+  const listPdf = await picker.agent.get(`/warehouse/waves/${encodeURIComponent(wave.key)}/pick-list.pdf`).buffer(true).parse(binary);
+  expect(listPdf.headers['content-type']).toBe('application/pdf');
+  const listText = (await readPdf(listPdf.body as Buffer)).text;
+  expect(listText.indexOf('A-01-1')).toBeLessThan(listText.indexOf('B-04-1'));
+  expect(listText).toContain(no);
+
   // Scan to verify: a wrong item is refused and not counted; counts read "n of m".
   const scan = (code: string) => picker.post(`/warehouse/pick/${no}/scan`, { code });
   const wrong = await scan(barcodeForSku('FIG-MEGA-1000'));
@@ -109,6 +122,11 @@ test('a picker works an order through the pages: wave, pick list by bin, scans, 
   const items = JSON.parse(parcel.items_json) as Array<{ weightGrams: number; quantity: number }>;
   const expected = expectedParcelWeight(items.reduce((g, i) => g + i.weightGrams * i.quantity, 0), parcel.box);
   const boxCode = { bubble_mailer: 'BOX-MAILER', carton: 'BOX-CARTON', foam_box: 'BOX-FOAM', wooden_crate: 'BOX-CRATE' }[parcel.box as string]!;
+  for (const doc of ['slips', 'product-labels']) {
+    const got = await picker.agent.get(`/warehouse/${doc}/${parcel.id}.pdf`).buffer(true).parse(binary);
+    expect(got.status).toBe(200);
+    expect((await readPdf(got.body as Buffer)).text).toContain('BB-MOLLY-SPACE');
+  }
   const heavy = await picker.post(`/warehouse/pack/${no}`, { shipmentId: parcel.id, box: boxCode, weightGrams: String(expected.grams + 120) });
   expect(plain(heavy.text)).toMatch(/✗ Refused: the parcel weighs \d+ g; .* recount the items/);
   const packed = await picker.post(`/warehouse/pack/${no}`, { shipmentId: parcel.id, box: boxCode, weightGrams: String(expected.grams) });
@@ -154,7 +172,7 @@ test('a picker works an order through the pages: wave, pick list by bin, scans, 
   const audit = await h.db('audit_log').where({ order_no: no }).orderBy('id');
   const actions = audit.map((a) => a.action);
   expect(actions.filter((a) => a === 'station.scan')).toHaveLength(7);
-  expect(actions).toEqual(expect.arrayContaining(['station.picked', 'station.pack_refused', 'station.packed', 'station.handed_over']));
+  expect(actions).toEqual(expect.arrayContaining(['station.picked', 'station.pack_refused', 'station.packed', 'station.handed_over', 'document.packing_slip', 'document.product_labels']));
   expect(audit.every((a) => a.actor === 'picker.wu')).toBe(true);
   const refusedScan = audit.find((a) => a.action === 'station.scan' && JSON.parse(a.data_json).result.reason === 'not_on_list');
   expect(refusedScan).toBeTruthy();

@@ -3,7 +3,7 @@
  * Reads a PDF back as a person's tools would, not with the code that drew it: its text and page
  * sizes (pdf-parse, i.e. Mozilla's PDF.js) and the barcodes of page 1 rendered to pixels, decoded by
  * ZXing. Run as a child process (PDF.js loads its worker by dynamic import, which jest's VM lacks):
- *   node test/support/pdf-read-child.cjs <file.pdf>   → JSON {text, pages:[{width,height}], code128, qr}
+ *   node test/support/pdf-read-child.cjs <file.pdf>   → JSON {text, pages:[{width,height}], code128, qr, ean13}
  */
 const fs = require('node:fs');
 const { PDFParse } = require('pdf-parse');
@@ -37,7 +37,7 @@ async function main() {
   const { data: px, width, height } = g.getImageData(0, 0, img.width, img.height);
   const lum = new Uint8ClampedArray(width * height);
   for (let i = 0; i < width * height; i++) lum[i] = (px[i * 4] * 299 + px[i * 4 + 1] * 587 + px[i * 4 + 2] * 114) / 1000;
-  process.stdout.write(JSON.stringify({ text, pages, code128: decode(lum, width, height, BarcodeFormat.CODE_128), qr: decode(lum, width, height, BarcodeFormat.QR_CODE) }));
+  process.stdout.write(JSON.stringify({ text, pages, code128: decode(lum, width, height, BarcodeFormat.CODE_128), qr: decode(lum, width, height, BarcodeFormat.QR_CODE), ean13: decode(lum, width, height, BarcodeFormat.EAN_13) }));
 }
 
 main().catch((err) => {

@@ -9,6 +9,7 @@ export interface PdfReading {
   /** The Code 128 barcode on page 1, decoded by ZXing from the rendered page (null: none). */
   code128: string | null;
   qr: string | null;
+  ean13: string | null;
 }
 
 /** Reads a PDF with other tools than the ones that drew it (see pdf-read-child.cjs). */

@@ -10,7 +10,7 @@ import { requireStation } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
 import type { TemporalGateway } from '../services/order-intake';
-import { printShippingLabel } from '../services/labels';
+import { packingSlipPdf, pickListPdf, printShippingLabel, productLabelsPdf } from '../services/labels';
 import { stationService } from '../services/stations';
 
 const CARRIERS = Object.keys(CARRIER_NAMES) as CarrierCode[];
@@ -52,6 +52,22 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     if (!wave) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     await renderPage(req, res, 'warehouse/wave', { wave, rows: pickList(wave), carrierName: carrierName(req) });
   });
+
+  r.get('/warehouse/waves/:key/pick-list.pdf', requireStation(), async (req, res) => {
+    const wave = (await stations.floor()).find((w) => w.key === req.params.key);
+    if (!wave) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    const pdf = await pickListPdf(db, wave, pickList(wave), req.user!.username);
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="pick-list-${wave.key.replace(':', '-')}.pdf"`).send(pdf);
+  });
+
+  for (const [prefix, make] of [['slips', packingSlipPdf], ['product-labels', productLabelsPdf]] as const) {
+    r.get(`/warehouse/${prefix}/:file`, requireStation(), async (req, res) => {
+      const m = /^(.+)\.pdf$/.exec(String(req.params.file));
+      const pdf = m ? await make(db, m[1], req.user!.username) : undefined;
+      if (!pdf) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+      res.type('application/pdf').set('Content-Disposition', `inline; filename="${prefix}-${m![1]}.pdf"`).send(pdf);
+    });
+  }
 
   async function pickPage(req: Request, res: Response, orderNo: string, extra: Record<string, unknown> = {}) {
     const order = await getFloorOrder(db, orderNo);
