@@ -26,6 +26,10 @@ ENV NODE_ENV=production \
     BOXFLOW_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
     PORT=3000
 WORKDIR /app
+# Shipping labels embed a CJK font (adapters/documents/shipping-label.ts).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

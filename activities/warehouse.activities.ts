@@ -7,6 +7,7 @@ import { buildProductLabel } from '../domain/labels';
 import { commitShippedLine } from '../db/inventory';
 import type { PackItem, SandboxSettings } from '../domain/types';
 import type { ActivityDeps } from './deps';
+import { handOverParcel, recordPacked, setStationStep, StationStepValue } from '../db/stations';
 
 export interface InspectionOutcome {
   /** Damaged units replaced from spare stock (written off, the spare took their place). */
@@ -55,6 +56,43 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
           type: 'inspection',
           detail: replaced ? `P1.4: one damaged ${line.sku} written off and replaced from stock` : `P1.4: one damaged ${line.sku} written off; no spare unit in stock`,
           data_json: JSON.stringify({ outcome }),
+          dedupe_key: key,
+        });
+      });
+      return outcome;
+    },
+
+    /**
+     * P1.4 in stations mode: the units the picker reported damaged (with photos). Each is written
+     * off; a spare unit takes its place when stock allows (the picker takes another from the bin),
+     * else the line is one short (unresolved: the damaged_goods decision follows). One inspection
+     * event, keyed by the workflow: a retry gets the same finding.
+     */
+    async recordStationDamage(input: { orderNo: string; units: Array<{ sku: string; photo?: string }>; by: string; key: string }): Promise<InspectionOutcome> {
+      const outcome: InspectionOutcome = { replaced: [], unresolved: [] };
+      if (!input.units.length) return outcome;
+      const key = `inspection:${input.key}`;
+      const seen = await db('order_events').where({ dedupe_key: key }).first();
+      if (seen) return JSON.parse(seen.data_json).outcome as InspectionOutcome;
+      await db.transaction(async (trx) => {
+        for (const unit of input.units) {
+          const line = await trx('order_lines').where({ order_no: input.orderNo, sku: unit.sku }).andWhere('reserved_quantity', '>', 0).whereNotIn('status', ['shipped', 'cancelled']).orderBy('id').first();
+          if (!line) continue;
+          const replaced = await trx('inventory').where('sku', unit.sku).andWhereRaw('on_hand - reserved >= 1').update({ on_hand: trx.raw('on_hand - 1'), updated_at: dbTime() });
+          if (replaced) outcome.replaced.push({ lineId: line.id, sku: unit.sku });
+          else {
+            await trx('inventory').where('sku', unit.sku).update({ on_hand: trx.raw('on_hand - 1'), reserved: trx.raw('reserved - 1'), updated_at: dbTime() });
+            await trx('order_lines').where({ id: line.id }).update({ reserved_quantity: trx.raw('reserved_quantity - 1') });
+            outcome.unresolved.push({ lineId: line.id, sku: unit.sku });
+          }
+        }
+        const what = [...outcome.replaced.map((u) => `${u.sku} replaced from stock`), ...outcome.unresolved.map((u) => `${u.sku} with no spare in stock`)].join('; ');
+        await trx('order_events').insert({
+          order_no: input.orderNo,
+          at: dbTime(),
+          type: 'inspection',
+          detail: `P1.4: damaged at picking, reported by ${input.by} with a photo, written off: ${what}`.slice(0, 1000),
+          data_json: JSON.stringify({ outcome, by: input.by, photos: input.units.map((u) => ({ sku: u.sku, photo: u.photo ?? null })) }),
           dedupe_key: key,
         });
       });
@@ -149,6 +187,21 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
         if (!r) throw ApplicationFailure.nonRetryable(`line ${id} is not on order ${input.orderNo}`);
         return { lineId: id, quantity: r.quantity, reservedQuantity: r.reserved_quantity };
       });
+    },
+
+    /** Stations mode: the station the order waits at now (null: none), for the floor's pages. */
+    async setStationStep(input: { orderNo: string; step: StationStepValue; dueAt?: string }): Promise<void> {
+      await setStationStep(db, input);
+    },
+
+    /** P1.5 (stations mode): the pack station's box and measured weight on the parcel. */
+    async recordPacked(input: { shipmentId: string; box: string; weightGrams: number; by: string }): Promise<void> {
+      await recordPacked(db, input);
+    },
+
+    /** P2.2 (stations mode): the courier's scan moves one parcel to shipped. */
+    async handOverParcel(input: { shipmentId: string; by: string }): Promise<{ shipped: boolean }> {
+      return handOverParcel(db, input);
     },
 
     async recordEventOnce(e: { orderNo: string; type: string; detail: string; data?: Record<string, unknown>; dedupeKey: string }): Promise<void> {

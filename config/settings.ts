@@ -28,6 +28,8 @@ export interface Settings {
   stockoutDefault: string | undefined;
   /** History events after which a long-waiting workflow run continues as new (default 2,000; lower it to watch it happen). */
   continueAsNewAfterEvents: number | undefined;
+  /** BOXFLOW_WAREHOUSE: `auto` (default; tests, bench, chaos) or `stations` (people at stations; what npm start runs). */
+  warehouse: 'auto' | 'stations';
 }
 
 function findProjectRoot(): string {
@@ -41,6 +43,12 @@ function positiveNumber(name: string, raw: string | undefined, fallback: number)
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
   return n;
+}
+
+function warehouseMode(raw: string | undefined): 'auto' | 'stations' {
+  if (raw === undefined || raw === '') return 'auto';
+  if (raw !== 'auto' && raw !== 'stations') throw new Error(`BOXFLOW_WAREHOUSE must be auto or stations, got "${raw}"`);
+  return raw;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -64,6 +72,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     timeScale: positiveNumber('BOXFLOW_TIME_SCALE', env.BOXFLOW_TIME_SCALE, 1),
     stockoutDefault: env.BOXFLOW_STOCKOUT_DEFAULT || undefined,
+    warehouse: warehouseMode(env.BOXFLOW_WAREHOUSE),
     continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

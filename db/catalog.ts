@@ -2,6 +2,7 @@ import type { CatalogItem } from '../domain/types';
 import { dbTime } from './time';
 import type { Db } from './knex';
 import { openStock } from './inventory';
+import { barcodeForSku } from '../domain/barcodes';
 
 interface CatalogRow {
   sku: string;
@@ -70,6 +71,8 @@ export async function getCatalogItems(db: Db, skus: string[]): Promise<Map<strin
 
 export interface NewCatalogItem extends Omit<CatalogItem, 'nameZh'> {
   nameZh?: string | null;
+  /** EAN-13 or Code 128 on the item; default: the shop's own EAN-13 for the SKU (domain/barcodes). */
+  barcode?: string;
   category: string;
   onHand: number;
 }
@@ -95,6 +98,7 @@ export async function upsertCatalogItems(db: Db, items: NewCatalogItem[]): Promi
         shelf_life_days: it.shelfLifeDays ?? null,
         hs_code: it.hsCode ?? null,
         country_of_origin: it.countryOfOrigin ?? null,
+        barcode: it.barcode ?? barcodeForSku(it.sku),
         active: true,
         updated_at: dbTime(),
       };

@@ -17,6 +17,20 @@ export const DEMO_CATALOG: NewCatalogItem[] = [
   { sku: 'CANDY-TOY-HIRONO', name: 'Hirono Candy Toy Blind Box', nameZh: 'HIRONO 食玩盲盒', spec: '1 box with candy, 5 cm figure', category: 'candy_toy', unitPrice: 39, currency: 'CNY', weightGrams: 90, lengthMm: 55, widthMm: 55, heightMm: 80, fragile: false, productionDate: '2026-09-01', shelfLifeDays: 365, hsCode: '170490', countryOfOrigin: 'CN', onHand: 100 },
 ];
 
+/** Where the demo catalog's stock lies: aisle-rack-shelf (pick lists sort by it, P1.8). */
+export const DEMO_BINS: Record<string, string> = {
+  'BB-MOLLY-SPACE': 'A-01-1',
+  'BB-MOLLY-SPACE-CASE': 'A-01-3',
+  'BB-DIMOO-FOREST': 'A-02-1',
+  'CANDY-TOY-HIRONO': 'A-03-2',
+  'PL-LABUBU-30': 'B-04-1',
+  'FIG-SKULLPANDA-400': 'C-07-2',
+  'ACC-GLASS-CASE': 'C-09-1',
+  'FIG-MEGA-1000': 'D-12-1',
+};
+
 export async function seedDemoCatalog(db: Db): Promise<void> {
   await upsertCatalogItems(db, DEMO_CATALOG);
+  // A bin a person moved stays where they put it.
+  for (const [sku, bin] of Object.entries(DEMO_BINS)) await db('inventory').where({ sku }).whereNull('bin_location').update({ bin_location: bin });
 }

@@ -1,7 +1,8 @@
 import type { Db } from './knex';
 import { dbTime, toIso } from './time';
 
-export const ROLES = ['staff', 'supervisor', 'admin'] as const;
+/** `warehouse`: staff who work the floor's stations (pick, pack, hand-over) as well as what staff see. */
+export const ROLES = ['staff', 'warehouse', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(value: unknown): value is Role {

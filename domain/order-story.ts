@@ -141,6 +141,9 @@ const KIND_NAMES: Record<string, Bi> = {
   delivery_delayed: { zh: '包裹延误', en: 'parcel late' },
   delivery_exception: { zh: '派送异常', en: 'delivery problem' },
   step_failed: { zh: '步骤反复失败', en: 'a step kept failing' },
+  pick_overdue: { zh: '拣货超时', en: 'not picked in time' },
+  pack_overdue: { zh: '打包超时', en: 'not packed in time' },
+  handover_missed: { zh: '未赶上揽收', en: 'missed the courier pickup' },
 };
 
 const TRACKING: Record<string, Bi> = {

@@ -1,4 +1,5 @@
 import { DEFAULT_AT_RISK_FRACTION, DEFAULT_RETAIL_SLA_MS } from './sla';
+import { STATION_DEADLINES_MS, StationStep, WAREHOUSE_MODES, WarehouseMode } from './stations';
 import { TASK_KINDS } from './tasks';
 import type { TaskKind } from './types';
 
@@ -21,6 +22,14 @@ export interface FulfillmentPolicy {
    * existed: {@link historyBudget} gives the default.
    */
   continueAsNewAfterEvents?: number;
+  /**
+   * `stations`: people pick, pack and hand over, and the order waits for each station's message;
+   * `auto` (or absent, as in orders started before stations existed): the warehouse runs by itself.
+   * Fixed per order at its start, so that changing BOXFLOW_WAREHOUSE never alters an order in flight.
+   */
+  warehouse?: WarehouseMode;
+  /** How long each station step may take before a supervisor task opens (scaled). */
+  stationDeadlineMs?: Record<StationStep, number>;
 }
 
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
@@ -40,7 +49,7 @@ export function safetyNetMs(policy: FulfillmentPolicy, everyMs: number): number 
 
 export const DEFAULT_PAYMENT_DEADLINE_MS = 30 * 60 * 1000;
 
-export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string; continueAsNewAfterEvents?: number }): FulfillmentPolicy {
+export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string; continueAsNewAfterEvents?: number; warehouse?: WarehouseMode }): FulfillmentPolicy {
   const s = opts.timeScale;
   const taskDeadlineMs = {} as Record<TaskKind, number>;
   for (const [kind, spec] of Object.entries(TASK_KINDS)) taskDeadlineMs[kind as TaskKind] = Math.round(spec.deadlineMs * s);
@@ -51,6 +60,8 @@ export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string;
     }
     taskDefaults.stockout = opts.stockoutDefault;
   }
+  const warehouse = opts.warehouse ?? 'auto';
+  if (!WAREHOUSE_MODES.includes(warehouse)) throw new Error(`warehouse mode must be one of ${WAREHOUSE_MODES.join(', ')}`);
   return {
     timeScale: s,
     paymentDeadlineMs: Math.round(DEFAULT_PAYMENT_DEADLINE_MS * s),
@@ -59,6 +70,10 @@ export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string;
     taskDeadlineMs,
     taskDefaults,
     continueAsNewAfterEvents: opts.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
+    // Auto orders carry no station fields: their policy (and so their history) stays as it was.
+    ...(warehouse === 'stations'
+      ? { warehouse, stationDeadlineMs: { pick: Math.round(STATION_DEADLINES_MS.pick * s), pack: Math.round(STATION_DEADLINES_MS.pack * s), handover: Math.round(STATION_DEADLINES_MS.handover * s) } }
+      : {}),
   };
 }
 

@@ -160,4 +160,40 @@ export const TASK_KINDS: Record<TaskKind, TaskKindSpec> = {
       cancel_order: { en: 'Cancel the order.', zh: '取消订单。' },
     },
   },
+  pick_overdue: {
+    // Stations mode: nobody has picked and checked the order's units at the pick station in time.
+    step: 'P1.8',
+    options: ['keep_waiting', 'cancel_order'],
+    defaultOption: 'keep_waiting',
+    deadlineMs: 2 * H,
+    priority: 70,
+    explain: {
+      keep_waiting: { en: 'A picker has been sent; keep waiting for the pick station (another deadline starts).', zh: '已安排拣货员,继续等待拣货工位(重新开始计时)。' },
+      cancel_order: { en: 'The order cannot be picked: cancel it, release its stock and refund it.', zh: '无法拣货:取消订单,释放库存并退款。' },
+    },
+  },
+  pack_overdue: {
+    // Stations mode: the picked order has not been packed and weighed in time (P1.5).
+    step: 'P1.5',
+    options: ['keep_waiting', 'cancel_order'],
+    defaultOption: 'keep_waiting',
+    deadlineMs: 2 * H,
+    priority: 70,
+    explain: {
+      keep_waiting: { en: 'A packer has been sent; keep waiting for the pack station (another deadline starts).', zh: '已安排打包员,继续等待打包工位(重新开始计时)。' },
+      cancel_order: { en: 'Cancel the order, put its units back, release its stock and refund it.', zh: '取消订单,商品放回货架,释放库存并退款。' },
+    },
+  },
+  handover_missed: {
+    // Stations mode: a booked parcel was not scanned out to the courier at its pickup (P2.2, P2.6).
+    step: 'P2.2',
+    options: ['next_pickup', 'cancel_order'],
+    defaultOption: 'next_pickup',
+    deadlineMs: 2 * H,
+    priority: 75,
+    explain: {
+      next_pickup: { en: 'The parcel rolls to the next pickup of its carrier; scan it out then.', zh: '包裹顺延到该快递的下一次揽收,届时扫描交接。' },
+      cancel_order: { en: 'Cancel the order (only while none of its parcels has been scanned out): void the waybill and refund.', zh: '取消订单(仅限尚无包裹交接时):作废运单并退款。' },
+    },
+  },
 };

@@ -134,5 +134,8 @@ export type TaskKind =
   | 'payment_review'
   | 'delivery_delayed'
   | 'delivery_exception'
-  | 'step_failed';
+  | 'step_failed'
+  | 'pick_overdue'
+  | 'pack_overdue'
+  | 'handover_missed';
 

@@ -11,6 +11,9 @@ import * as m009 from './009_training';
 import * as m010 from './010_order_list_index';
 import * as m011 from './011_cancellation_guards';
 import * as m012 from './012_stock_movements';
+import * as m013 from './013_warehouse_stations';
+import * as m014 from './014_warehouse_role_barcodes_bins';
+import * as m015 from './015_waves_scans_documents';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -31,6 +34,9 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['010_order_list_index', m010],
   ['011_cancellation_guards', m011],
   ['012_stock_movements', m012],
+  ['013_warehouse_stations', m013],
+  ['014_warehouse_role_barcodes_bins', m014],
+  ['015_waves_scans_documents', m015],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

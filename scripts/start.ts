@@ -70,7 +70,9 @@ async function main() {
     log.error(`port ${metricsPort} is taken: worker metrics are off (set BOXFLOW_WORKER_METRICS_ADDRESS to a free host:port)`);
     workerMetrics = 'off';
   }
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey, BOXFLOW_WORKER_METRICS_ADDRESS: workerMetrics };
+  // npm start runs the warehouse with people at stations (/warehouse); BOXFLOW_WAREHOUSE=auto for the robot.
+  const warehouse = process.env.BOXFLOW_WAREHOUSE || 'stations';
+  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey, BOXFLOW_WORKER_METRICS_ADDRESS: workerMetrics, BOXFLOW_WAREHOUSE: warehouse };
   let stopping = false;
   const children = new Map<string, ChildProcess>();
   const run = (name: string, script: string) => {
@@ -94,6 +96,7 @@ async function main() {
     Temporal      ${address} (namespace ${settings.temporal.namespace}, task queue ${settings.temporal.taskQueue})
     Metrics       ${web}/metrics (web, loopback only)${workerMetrics !== 'off' ? `, http://${workerMetrics}/metrics (worker)` : ''}
     Data          ${settings.dataDir}
+    Warehouse     ${warehouse}${warehouse === 'stations' ? ` (people pick, pack and hand over at ${web}/warehouse)` : ' (the robot)'}
     API key       ${apiKey}
 
   ${firstAdmin

@@ -115,6 +115,19 @@ export const TASK_KIND_MODULES: Record<string, string> = Object.freeze({
   delivery_delayed: 'tracking-returns', // P3.2
   delivery_exception: 'tracking-returns', // P3.2 / P3.3
   step_failed: 'supervisor-stuck-tasks', // P4.2: a step an outside service kept failing
+  pick_overdue: 'picking-scheduling', // P1.8 (stations mode)
+  pack_overdue: 'picking-scheduling', // P1.5 (stations mode)
+  handover_missed: 'shipping-carriers', // P2.2 (stations mode)
+});
+
+/**
+ * Which module's certificate a person needs before working a warehouse station (stations mode):
+ * pick and scan-to-verify (P1.8, P1.4), pack and weigh (P1.5), hand-over to the courier (P2.2).
+ */
+export const STATION_MODULES: Readonly<Record<'pick' | 'pack' | 'handover', string>> = Object.freeze({
+  pick: 'picking-scheduling',
+  pack: 'inspection-packaging-labels',
+  handover: 'shipping-carriers',
 });
 
 /** The text in the requested language; falls back to the other language if that one is empty. */

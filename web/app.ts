@@ -27,6 +27,7 @@ import { cachedFor, createWebMetrics } from './metrics';
 import { listAllStuckOrders } from './services/stuck-orders';
 import { requestLogging } from './request-logging';
 import { logFor, Logger } from '../observability/logger';
+import { warehousePages } from './pages/warehouse.pages';
 import { renderPage } from './render';
 import type { TemporalGateway } from './services/order-intake';
 
@@ -111,6 +112,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(servicePages(db));
   app.use(trainingPages(db, { dataDir: dataDir ?? loadSettings().dataDir }));
   app.use(consolePages(db, temporal));
+  app.use(warehousePages(db, temporal, { dataDir: dataDir ?? loadSettings().dataDir }));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 
   app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {

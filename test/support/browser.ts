@@ -16,7 +16,12 @@ import type { Harness } from './harness';
 
 /** Gives the user a valid certificate for the module that `taskKind` needs (as a signed-off run would). */
 export async function certifyFor(db: Db, userId: number, taskKind: string): Promise<void> {
-  const module = findTrainingModule(TASK_KIND_MODULES[taskKind]);
+  await certifyModule(db, userId, TASK_KIND_MODULES[taskKind]);
+}
+
+/** A valid certificate for one training module (e.g. a warehouse station's, STATION_MODULES). */
+export async function certifyModule(db: Db, userId: number, moduleId: string): Promise<void> {
+  const module = findTrainingModule(moduleId);
   if (!module) return;
   const now = new Date();
   const { run } = await startOrResumeRun(db, { userId, module, now });

@@ -76,8 +76,8 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   await seedDemoCatalog(db);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
-  const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY });
+  const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

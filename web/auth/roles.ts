@@ -3,11 +3,19 @@ import type { Role } from '../../db/users';
 import { renderPage } from '../render';
 import type { SignedInUser } from './types';
 
-/** staff < supervisor < admin: a route names the least role it needs; higher roles pass too. */
-const RANK: Record<Role, number> = { staff: 1, supervisor: 2, admin: 3 };
+/**
+ * staff < supervisor < admin: a route names the least role it needs; higher roles pass too.
+ * `warehouse` ranks with staff (it sees what staff see) and also works the stations (requireStation).
+ */
+const RANK: Record<Role, number> = { staff: 1, warehouse: 1, supervisor: 2, admin: 3 };
 
 export function hasRole(user: Pick<SignedInUser, 'role'> | null | undefined, role: Role): boolean {
   return !!user && RANK[user.role] >= RANK[role];
+}
+
+/** Who works the warehouse stations: the warehouse role, supervisors and admins (not plain staff). */
+export function canWorkStations(user: Pick<SignedInUser, 'role'> | null | undefined): boolean {
+  return !!user && (user.role === 'warehouse' || RANK[user.role] >= RANK.supervisor);
 }
 
 /** Only same-site paths ("/orders?x=1"), never "//evil.example" or "https://…". */
@@ -43,4 +51,19 @@ export function requireRole(role: Role): RequestHandler<any> {
     }
     next();
   };
+}
+
+/** Like requireRole, for the warehouse stations (canWorkStations). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function requireStation(): RequestHandler<any> {
+  const signedIn = requireRole('staff');
+  return (req: Request, res: Response, next: NextFunction) =>
+    signedIn(req, res, async () => {
+      if (canWorkStations(req.user)) return next();
+      if (req.accepts(['html', 'json']) === 'json') {
+        res.status(403).json({ error: 'forbidden', message: 'needs role warehouse' });
+        return;
+      }
+      await renderPage(req, res, 'auth/denied', { titleKey: 'forbidden.title', messageKey: 'forbidden.message', messageParams: { role: 'warehouse' }, showLogin: false }, 403);
+    });
 }

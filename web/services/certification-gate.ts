@@ -10,7 +10,7 @@
 import type { Db } from '../../db/knex';
 import { listRuns } from '../../db/training';
 import { holdsValidCertificate, moduleStatus, TrainingStatus } from '../../domain/training';
-import { findTrainingModule, TASK_KIND_MODULES } from '../../training/content';
+import { findTrainingModule, STATION_MODULES, TASK_KIND_MODULES } from '../../training/content';
 import { clockNow } from './clock';
 
 export type GateReason =
@@ -60,6 +60,19 @@ export async function canDecide(db: Db, user: GateUser, taskKind: string, opts: 
   const status = moduleStatus(runs, module.version, now);
   const allowed = holdsValidCertificate(runs, module.version, now);
   return { allowed, moduleId, moduleUrl, reason: allowed ? 'certified' : 'not_certified', status };
+}
+
+/** The same gate for a warehouse station (STATION_MODULES): may this person pick, pack or hand over now? */
+export async function canWorkStation(db: Db, user: GateUser, step: keyof typeof STATION_MODULES, opts: { now?: Date; required?: boolean } = {}): Promise<GateResult> {
+  const moduleId = STATION_MODULES[step];
+  const moduleUrl = `/training/modules/${moduleId}`;
+  if (!(opts.required ?? certificationRequired())) return { allowed: true, moduleId, moduleUrl, reason: 'gate_off', status: null };
+  const module = findTrainingModule(moduleId);
+  if (!module) return { allowed: true, moduleId, moduleUrl, reason: 'no_module_needed', status: null };
+  const runs = await listRuns(db, { userIds: [user.id], moduleId });
+  const now = opts.now ?? clockNow();
+  const allowed = holdsValidCertificate(runs, module.version, now);
+  return { allowed, moduleId, moduleUrl, reason: allowed ? 'certified' : 'not_certified', status: moduleStatus(runs, module.version, now) };
 }
 
 /** The gate for several task kinds at once (a console inbox page): kind → result. */

@@ -66,3 +66,36 @@ export interface ReturnReceipt {
   receivedBy: string;
 }
 export const returnReceivedSignal = defineSignal<[ReturnReceipt]>('returnReceived');
+
+/**
+ * Stations mode (BOXFLOW_WAREHOUSE=stations): what the warehouse floor tells an order. Each is an
+ * update whose validator refuses a wrong message with the reason (nothing changes); the answer
+ * comes once the workflow has taken the step.
+ */
+export interface StationAck {
+  accepted: true;
+  step: 'pick' | 'pack' | 'handover';
+  detail: string;
+}
+/** P1.8 / P1.4: every unit of the pick list picked and scanned (checked) by `by`. */
+export interface PickReport {
+  by: string;
+  units: Array<{ sku: string; quantity: number }>;
+  /** P1.4: units found damaged at picking (one entry a unit), with the photo's reference. */
+  damaged?: Array<{ sku: string; photo?: string }>;
+}
+export const stationPickUpdate = defineUpdate<StationAck, [PickReport]>('stationPick');
+/** P1.5: a parcel packed in `box` (its code, e.g. BOX-MAILER) and weighed. */
+export interface PackReport {
+  by: string;
+  shipmentId: string;
+  box: string;
+  weightGrams: number;
+}
+export const stationPackUpdate = defineUpdate<StationAck, [PackReport]>('stationPack');
+/** P2.2: the courier's parcel scanned out at pickup (its waybill number). */
+export interface HandOverScan {
+  by: string;
+  waybillNo: string;
+}
+export const stationHandOverUpdate = defineUpdate<StationAck, [HandOverScan]>('stationHandOver');

@@ -25,11 +25,12 @@ import { db, payment, paymentRequest, tellCustomer } from './activities';
 import { undoUnshipped } from './compensation';
 import { ContextState, OrderCancellation, OrderContext, SA } from './context';
 import { backOrderFilledSignal, cancelOrderUpdate, ParcelTracked, parcelTrackedSignal, paymentResultSignal, PaymentResult } from './messages';
-import { shipReservedLines } from './shipping';
+import { handOverAtStation, shipReservedLines } from './shipping';
 import { SlaState, watchRetailSla } from './sla';
 import { orderProgressQuery } from './state';
 import { handleShortages, waitForBackOrders } from './stock';
 import { TaskDesk } from './task-desk';
+import { HandOverResume, Stations } from './stations';
 import { orderReturn } from '../returns/order-return.workflow';
 import { shipmentTracking, ShipmentTrackingResult } from '../tracking/shipment-tracking.workflow';
 
@@ -65,7 +66,14 @@ export type Stage =
   | ShipStage
   | { name: 'follow' };
 /** One round of picking to hand-over; `shipLater` lines wait for restock after it (a partial shipment). */
-type ShipStage = { name: 'ship'; round: number; inspectionPass: number; shipLater: number[] };
+type ShipStage = {
+  name: 'ship';
+  round: number;
+  inspectionPass: number;
+  shipLater: number[];
+  /** Stations mode: the round is booked and waits for the courier's scans (a run continued as new after a missed pickup). */
+  handover?: HandOverResume;
+};
 
 /** Everything a run hands to the next when it continues as new. */
 export interface CarriedOrder {
@@ -121,6 +129,11 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
     if (!parcelOutcomes.has(p.shipmentId)) parcelOutcomes.set(p.shipmentId, { shipmentId: p.finalShipmentId, outcome: p.outcome });
   });
 
+  // Stations mode: the warehouse floor's messages (refused while a cancellation runs or once the order ended).
+  const stations = new Stations(ctx, desk, () =>
+    cancelRequest || compensating ? `order ${order.orderNo} is being cancelled` : FINAL.includes(ctx.progress.status) ? `order ${order.orderNo} is ${ctx.progress.status}` : undefined,
+  );
+
   const flow = new CancellationScope();
   setHandler(
     cancelOrderUpdate,
@@ -133,7 +146,7 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
     {
       validator: (req) => {
         if (!req || typeof req.reason !== 'string' || !req.reason.trim()) throw new Error('a reason is required');
-        if (ctx.handingOver || HANDED_OVER.includes(ctx.progress.status)) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
+        if (ctx.handingOver || stations.handOverStarted || HANDED_OVER.includes(ctx.progress.status)) throw new Error(`order ${order.orderNo} has been handed over to the carrier; open a return instead`);
         if (ctx.progress.status === 'cancelled' || ctx.progress.status === 'failed') throw new Error(`order ${order.orderNo} is already ${ctx.progress.status}`);
         if (cancelRequest || compensating) throw new Error(`order ${order.orderNo} is already being cancelled`);
         // A partly shipped order: the waiting rest is cancelled and refunded (before the compensation
@@ -215,7 +228,11 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
         }
         case 'ship': {
           const round = stage;
-          const outcome = await shipReservedLines(ctx, desk, filledLines, { firstRound: round.round === 1, inspectionPass: round.inspectionPass });
+          // Stations mode: a long wait at the pick station or the courier pickup may continue as new here.
+          const atStation = (handover?: HandOverResume) => checkpoint(handover ? { ...round, handover } : { ...round, handover: undefined });
+          const outcome = round.handover
+            ? await handOverAtStation(ctx, stations, round.handover, atStation)
+            : await shipReservedLines(ctx, desk, filledLines, { firstRound: round.round === 1, inspectionPass: round.inspectionPass, stations, checkpoint: atStation });
           if (outcome.kind === 'wait_for_replacement') {
             stage = { name: 'restock', lineIds: outcome.lineIds, next: { ...round, inspectionPass: round.inspectionPass + 1 } };
             break;

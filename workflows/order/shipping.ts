@@ -6,6 +6,7 @@ import { carrier, customs, db, payment } from './activities';
 import { OrderCancellation, OrderContext, SA } from './context';
 import { waitForBackOrders } from './stock';
 import type { TaskDesk } from './task-desk';
+import { HandOverResume, Stations, STATIONS_PATCH } from './stations';
 import { ActivityFailure, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BookingResult } from '../../adapters/carriers/carrier';
 
@@ -26,13 +27,23 @@ const SHOP_COUNTRY = 'CN';
  * (P1.6), group-buy count (P2.9), picking and parcels (P1.8), packaging (P1.5), customs (P2.10),
  * carrier choice and booking (P2.5, P2.3, P2.4) with ship date (P1.9) and pickup (P2.6), hand-over (P2.2).
  */
-export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, filled: Set<number>, opts: { firstRound: boolean; inspectionPass?: number }): Promise<RoundOutcome> {
+export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, filled: Set<number>, opts: { firstRound: boolean; inspectionPass?: number; stations?: Stations; checkpoint?: (handover?: HandOverResume) => Promise<void> }): Promise<RoundOutcome> {
   const { orderNo, order } = ctx;
   await ctx.moveTo('picking', 'P1.8: picking');
+  // Stations mode (fixed in the order's policy at its start): people pick, pack and hand over.
+  const people = opts.stations && ctx.policy.warehouse === 'stations' && patched(STATIONS_PATCH) ? opts.stations : undefined;
+  if (people) {
+    const list = await db.pickLines(orderNo);
+    // A long wait here may continue as new: the next run starts this round again (nothing was written yet).
+    if (list.items.length) await people.pick(list.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), opts.checkpoint && (() => opts.checkpoint!()));
+  }
 
   // P1.4 inspection: a damaged unit without a spare needs a decision.
   const pass = opts.inspectionPass ?? 1;
-  const inspection = await db.inspectPickedUnits(pass === 1 ? orderNo : { orderNo, pass });
+  // Stations mode: the picker's own findings (with photos), not the sandbox's.
+  const inspection = people
+    ? await db.recordStationDamage({ orderNo, units: people.state.damaged, by: people.state.pickedBy ?? 'station', key: ctx.nextKey('station-inspection') })
+    : await db.inspectPickedUnits(pass === 1 ? orderNo : { orderNo, pass });
   const replacements: number[] = [];
   for (const damaged of inspection.unresolved) {
     const decision = await desk.ask('damaged_goods', { sku: damaged.sku, lineId: damaged.lineId }, `a damaged ${damaged.sku} with no spare in stock`);
@@ -104,6 +115,7 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
   }));
   const shipmentIds = await db.createShipments({ orderNo, parcels });
   ctx.progress.shipments.push(...shipmentIds.map((id) => ({ id })));
+  if (people) await people.pack(parcels.map((p, i) => ({ shipmentId: shipmentIds[i], parcelIndex: p.parcelIndex, itemsGrams: p.weightGrams, suggestedBox: p.packaging.box })));
   await ctx.moveTo('packed', `P1.5/P1.8: ${parcels.length} parcel(s): ${parcels.map((p) => `#${p.parcelIndex} ${p.packaging.box} (${p.packaging.reason})`).join('; ')}`);
   for (const id of shipmentIds) await db.printProductLabels(id);
   await ctx.moveTo('labelled', 'P1.6: product labels printed');
@@ -185,12 +197,33 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
   const booked = ctx.progress.shipments.slice(offset);
   await ctx.moveTo('booked', `P2.3: booked ${booked.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')}`, { shipments: booked });
 
+  if (people) {
+    // P2.2: only the courier's scan at pickup moves each parcel to shipped (Stations.onHandOver).
+    const stationParcels = booked.map((s, i) => ({ shipmentId: s.id, parcelIndex: parcels[i].parcelIndex, itemsGrams: parcels[i].weightGrams, suggestedBox: parcels[i].packaging.box, carrier: s.carrier, waybillNo: s.trackingNo }));
+    return handOverAtStation(ctx, people, { parcels: stationParcels, lineIds: picked.lineIds, handedOver: [], rolls: 0 }, opts.checkpoint);
+  }
+
   // P2.2 hand-over: while it runs, no cancellation comes between; after it, these parcels can only be returned.
   ctx.handedOver = true;
   ctx.handingOver = true;
   await db.commitShippedLines(picked.lineIds);
   await db.markShipmentsShipped({ shipmentIds });
   for (const s of ctx.progress.shipments.slice(offset)) s.shipped = true;
+  ctx.handingOver = false;
+  return { kind: 'handed_over' };
+}
+
+/**
+ * P2.2 in stations mode: waits for the courier's scans (each moves its parcel to shipped), then the
+ * round's units leave the shelf. Also where a run that continued as new after a missed pickup resumes.
+ */
+export async function handOverAtStation(ctx: OrderContext, people: Stations, resume: HandOverResume, checkpoint?: (handover?: HandOverResume) => Promise<void>): Promise<RoundOutcome> {
+  await people.handOver(resume.parcels, {
+    resume,
+    atRoll: checkpoint && ((s) => checkpoint({ ...s, lineIds: resume.lineIds })),
+  });
+  ctx.handingOver = true;
+  await db.commitShippedLines(resume.lineIds);
   ctx.handingOver = false;
   return { kind: 'handed_over' };
 }

@@ -1,0 +1,125 @@
+/**
+ * The warehouse floor in a real browser (headless Chromium from Debian, driven by playwright-core),
+ * stations mode, on a phone-sized screen: a picker signs in and works an order with keyboard events
+ * only, as a keyboard-wedge scanner types (the code, then Enter, into the focused field): a wrong
+ * item is refused visibly, every unit is counted "n of m", the parcel is packed with a box code and
+ * a weight, its label downloads as a PDF read back by other tools, and the courier's scan at the
+ * manifest ships it. Without /usr/bin/chromium the test is skipped (.ci/run installs it).
+ */
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { barcodeForSku } from '../../domain/barcodes';
+import { expectedParcelWeight } from '../../domain/stations';
+import { STATION_MODULES } from '../../training/content';
+import { certifyModule, CHROMIUM, openBrowser, serve, signInPage } from '../support/browser';
+import { createHarness, Harness, orderResult, sampleOrder, signIn, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
+import { readPdf } from '../support/pdf-read';
+
+const haveChromium = fs.existsSync(CHROMIUM);
+
+(haveChromium ? describe : describe.skip)('the warehouse floor in the browser', () => {
+  let h: Harness;
+  let web: { url: string; close(): Promise<void> };
+  let browser: Awaited<ReturnType<typeof openBrowser>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    h = await createHarness({ env: { BOXFLOW_WAREHOUSE: 'stations' } });
+    web = await serve(h);
+    browser = await openBrowser('en-US');
+    page = browser.page;
+    await page.setViewportSize({ width: 390, height: 844 });
+    page.on('pageerror', (e) => {
+      throw e;
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+    try {
+      await expectLedgerHolds(h);
+    } finally {
+      await h?.close();
+    }
+  });
+
+  /** A scanner: the code typed into whatever has the focus, then Enter (and the page that follows). */
+  async function scan(code: string) {
+    await page.keyboard.type(code);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  }
+  const focusedId = () => page.evaluate<string>('document.activeElement ? document.activeElement.id : ""');
+
+  test('a picker scans, is refused a wrong item, packs with a weight, prints the label and scans the parcel out', async () => {
+    const signed = await signIn(h, 'warehouse', { username: 'picker.zhou' });
+    for (const m of Object.values(STATION_MODULES)) await certifyModule(h.db, signed.user.id, m);
+    await signInPage(page, web.url, 'picker.zhou', signed.password);
+
+    const order = sampleOrder({ lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 2, unitPrice: 69 }, { sku: 'BB-DIMOO-FOREST', quantity: 1, unitPrice: 69 }] });
+    expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+    const no = order.orderNo;
+    await waitFor('the pick station', async () => (await h.db('orders').where({ order_no: no }).first())?.station_step === 'pick');
+
+    // The floor lists the order; the picker opens its scan page.
+    await page.goto(`${web.url}/warehouse`);
+    expect(await page.textContent('main')).toContain(no);
+    await page.goto(`${web.url}/warehouse/pick/${no}`);
+    expect(await focusedId()).toBe('scan-code');
+
+    // A wrong item: refused at once, visibly (and with a sound), nothing counted.
+    await scan(barcodeForSku('FIG-SKULLPANDA-400'));
+    expect(await page.textContent('.scan-error')).toContain('Wrong item: FIG-SKULLPANDA-400 is not on this order.');
+    expect(await page.isVisible('.scan-error')).toBe(true);
+    expect(await page.textContent('tr[data-sku="BB-MOLLY-SPACE"] .count')).toBe('0 of 2');
+    expect(await focusedId()).toBe('scan-code');
+
+    await scan(barcodeForSku('BB-MOLLY-SPACE'));
+    expect(await page.textContent('tr[data-sku="BB-MOLLY-SPACE"] .count')).toBe('1 of 2');
+    await scan(barcodeForSku('BB-MOLLY-SPACE'));
+    expect(await page.textContent('tr[data-sku="BB-MOLLY-SPACE"] .count')).toBe('2 of 2');
+    await scan(barcodeForSku('BB-DIMOO-FOREST'));
+    expect(await page.textContent('#picked')).toContain('All units picked and checked');
+
+    // Pack: the scanner types the box code into the focused field; Tab; the scale types the weight; Enter.
+    await waitFor('the pack station', async () => (await h.db('orders').where({ order_no: no }).first())?.station_step === 'pack');
+    await page.goto(`${web.url}/warehouse/pack/${no}`);
+    const [parcel] = await h.db('shipments').where({ order_no: no });
+    expect(await page.textContent(`section[data-shipment="${parcel.id}"]`)).toContain(`Suggested: ${parcel.box}`);
+    const items = JSON.parse(parcel.items_json) as Array<{ weightGrams: number; quantity: number }>;
+    const expected = expectedParcelWeight(items.reduce((g, i) => g + i.weightGrams * i.quantity, 0), 'bubble_mailer');
+    expect(parcel.box).toBe('bubble_mailer');
+    expect(await focusedId()).toBe('box-0');
+    // First a weight one blind box too heavy: asked to recount.
+    await page.keyboard.type('BOX-MAILER');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(String(expected.grams + 130));
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(await page.textContent('.scan-error')).toContain('recount the items');
+    expect(await focusedId()).toBe('box-0');
+    await page.keyboard.type('BOX-MAILER');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(String(expected.grams + 4));
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(await page.textContent('#packed')).toContain('Packed');
+
+    // Booked: the manifest lists the parcel; the label downloads as a PDF.
+    await waitFor('the hand-over', async () => (await h.db('orders').where({ order_no: no }).first())?.station_step === 'handover');
+    const booked = await h.db('shipments').where({ id: parcel.id }).first();
+    await page.goto(`${web.url}/warehouse/manifest/${booked.carrier}`);
+    expect(await page.textContent(`tr[data-waybill="${booked.tracking_no}"]`)).toContain('Not yet');
+    const response = await page.context().request.get(`${web.url}/warehouse/labels/${parcel.id}.pdf`);
+    expect(response.headers()['content-type']).toBe('application/pdf');
+    const label = await readPdf(Buffer.from(await response.body()));
+    expect(label.code128).toBe(booked.tracking_no);
+    expect(label.text).toContain('王小明');
+
+    // The courier's scan: the parcel is shipped, the order with it, and tracking runs.
+    expect(await focusedId()).toBe('waybill');
+    await scan(booked.tracking_no);
+    expect(await page.textContent('#handed-over')).toContain('Handed over');
+    expect(await page.textContent(`tr[data-waybill="${booked.tracking_no}"]`)).toContain('picker.zhou');
+    expect((await orderResult(h, no)).status).toBe('shipped');
+    expect((await h.client.workflow.getHandle(`track-${parcel.id}`).describe()).status.name).toBe('RUNNING');
+  });
+});

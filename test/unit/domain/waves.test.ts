@@ -1,0 +1,46 @@
+import { buildWaves, compareBins, FloorOrder, pickList, waveOf } from '../../../domain/waves';
+
+// 2026-12-03 08:00 UTC = 16:00 in Shanghai: FedEx (15:30) has left, YTO (17:00) and SF (18:00) have not.
+const NOW = Date.UTC(2026, 11, 3, 8, 0);
+
+const order = (orderNo: string, carrier: FloorOrder['carrier'], step: FloorOrder['step'], lines: Array<[string, number, string | null]>): FloorOrder => ({
+  orderNo,
+  carrier,
+  step,
+  since: null,
+  due: null,
+  lines: lines.map(([sku, quantity, bin]) => ({ sku, name: sku, quantity, bin, barcode: null })),
+});
+
+test('a wave is a carrier and its next cut-off (local time, UTC+8)', () => {
+  expect(waveOf('YTO', NOW)).toEqual({ key: '2026-12-03:YTO', cutoffAtMs: Date.UTC(2026, 11, 3, 9, 0), cutoffLabel: '2026-12-03 17:00' });
+  expect(waveOf('FEDEX', NOW).key).toBe('2026-12-04:FEDEX');
+});
+
+test('waves sort by cut-off, the most urgent first, and count each station', () => {
+  const waves = buildWaves(
+    [
+      order('O1', 'SF', 'pick', [['A', 2, 'A-01-1']]),
+      order('O2', 'YTO', 'pack', [['B', 1, 'B-01-1']]),
+      order('O3', 'FEDEX', 'pick', [['C', 1, null]]),
+      order('O4', 'YTO', 'pick', [['D', 3, 'A-02-1']]),
+    ],
+    NOW,
+  );
+  expect(waves.map((w) => w.key)).toEqual(['2026-12-03:YTO', '2026-12-03:SF', '2026-12-04:FEDEX']);
+  expect(waves[0].counts).toEqual({ pick: 1, pack: 1, handover: 0 });
+  expect(waves[0].units).toBe(4);
+  expect(waves[0].orders.map((o) => o.orderNo)).toEqual(['O4', 'O2']);
+});
+
+test('a pick list walks the bins in order (numeric, not text), items without a bin last', () => {
+  expect(['A-10-1', null, 'A-02-1', 'B-01-1', 'A-02-10', 'A-02-2'].sort(compareBins)).toEqual(['A-02-1', 'A-02-2', 'A-02-10', 'A-10-1', 'B-01-1', null]);
+  const rows = pickList({
+    orders: [
+      order('O1', 'YTO', 'pick', [['Z', 1, 'B-01-1'], ['Y', 1, null]]),
+      order('O2', 'YTO', 'pick', [['X', 2, 'A-10-1'], ['Z', 1, 'B-01-1']]),
+      order('O3', 'YTO', 'pack', [['W', 1, 'A-01-1']]),
+    ],
+  });
+  expect(rows.map((r) => `${r.bin}:${r.sku}:${r.orderNo}`)).toEqual(['A-10-1:X:O2', 'B-01-1:Z:O1', 'B-01-1:Z:O2', 'null:Y:O1']);
+});

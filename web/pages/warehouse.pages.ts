@@ -1,0 +1,141 @@
+import { Request, Response, Router } from 'express';
+import multer from 'multer';
+import type { Db } from '../../db/knex';
+import { getFloorOrder, manifestParcels, pendingDamage, pickScans } from '../../db/warehouse';
+import { CARRIER_NAMES } from '../../domain/carriers';
+import { expectedParcelWeight } from '../../domain/stations';
+import type { CarrierCode } from '../../domain/types';
+import { pickList } from '../../domain/waves';
+import { requireStation } from '../auth/roles';
+import { pickLang } from '../i18n';
+import { renderPage } from '../render';
+import type { TemporalGateway } from '../services/order-intake';
+import { packingSlipPdf, pickListPdf, printShippingLabel, productLabelsPdf } from '../services/labels';
+import { stationService } from '../services/stations';
+
+const CARRIERS = Object.keys(CARRIER_NAMES) as CarrierCode[];
+const text = (v: unknown, max = 100) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
+
+/**
+ * The warehouse floor (stations mode): waves by cut-off, pick lists by bin, scan-to-verify, pack
+ * and weigh, the hand-over manifest. Every page works with a keyboard-wedge scanner: the field to
+ * scan into has the focus, and the scanner's Enter submits it. Routes are thin: rules in domain/,
+ * data in db/, the workflow told through web/services/stations.ts.
+ */
+const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 8, fieldSize: 16 * 1024, parts: 10 } });
+
+export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDir: string }): Router {
+  const r = Router();
+  const stations = stationService(db, temporal, { dataDir: opts.dataDir });
+  const who = (req: Request) => ({ id: req.user!.id, username: req.user!.username, role: req.user!.role });
+
+  async function floorPage(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
+    await renderPage(req, res, 'warehouse/floor', { waves: await stations.floor(), carrierName: carrierName(req), ...extra }, status);
+  }
+  const carrierName = (req: Request) => (code: CarrierCode) => (CARRIER_NAMES[code] ? (pickLang(req) === 'en' ? CARRIER_NAMES[code].en : CARRIER_NAMES[code].zh) : code);
+
+  r.get('/warehouse', requireStation(), async (req, res) => floorPage(req, res));
+
+  r.post('/warehouse/waves/:key/claim', requireStation(), async (req, res) => {
+    const claim = await stations.claim(text(req.params.key, 40), who(req));
+    if (!claim.won) return floorPage(req, res, { claimLost: claim.claimedBy }, 409);
+    res.redirect(303, `/warehouse/waves/${encodeURIComponent(req.params.key)}`);
+  });
+
+  r.post('/warehouse/waves/:key/release', requireStation(), async (req, res) => {
+    await stations.release(text(req.params.key, 40), who(req));
+    res.redirect(303, '/warehouse');
+  });
+
+  r.get('/warehouse/waves/:key', requireStation(), async (req, res) => {
+    const wave = (await stations.floor()).find((w) => w.key === req.params.key);
+    if (!wave) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    await renderPage(req, res, 'warehouse/wave', { wave, rows: pickList(wave), carrierName: carrierName(req) });
+  });
+
+  r.get('/warehouse/waves/:key/pick-list.pdf', requireStation(), async (req, res) => {
+    const wave = (await stations.floor()).find((w) => w.key === req.params.key);
+    if (!wave) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    const pdf = await pickListPdf(db, wave, pickList(wave), req.user!.username);
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="pick-list-${wave.key.replace(':', '-')}.pdf"`).send(pdf);
+  });
+
+  for (const [prefix, make] of [['slips', packingSlipPdf], ['product-labels', productLabelsPdf]] as const) {
+    r.get(`/warehouse/${prefix}/:file`, requireStation(), async (req, res) => {
+      const m = /^(.+)\.pdf$/.exec(String(req.params.file));
+      const pdf = m ? await make(db, m[1], req.user!.username) : undefined;
+      if (!pdf) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+      res.type('application/pdf').set('Content-Disposition', `inline; filename="${prefix}-${m![1]}.pdf"`).send(pdf);
+    });
+  }
+
+  async function pickPage(req: Request, res: Response, orderNo: string, extra: Record<string, unknown> = {}) {
+    const order = await getFloorOrder(db, orderNo);
+    await renderPage(req, res, 'warehouse/pick', { orderNo, order: order ?? null, scanned: await pickScans(db, orderNo), damage: await pendingDamage(db, orderNo), result: null, code: '', picked: null, damageOutcome: null, ...extra });
+  }
+
+  r.get('/warehouse/pick/:orderNo', requireStation(), async (req, res) => pickPage(req, res, req.params.orderNo));
+
+  r.post('/warehouse/pick/:orderNo/scan', requireStation(), async (req, res) => {
+    const code = text(req.body.code, 64);
+    const out = await stations.scan(req.params.orderNo, code, who(req));
+    await pickPage(req, res, req.params.orderNo, { result: out.result, code, picked: out.picked ?? null });
+  });
+
+  // P1.4: a damaged unit with its photo (multipart: the CSRF token rides in the action URL).
+  r.post('/warehouse/pick/:orderNo/damage', requireStation(), async (req, res) => {
+    const parsed = await new Promise<string | null>((resolve) => upload.single('photo')(req, res, (err: unknown) => resolve(err ? (err instanceof multer.MulterError ? err.code : 'BAD_MULTIPART') : null)));
+    const outcome = parsed
+      ? { ok: false as const, reason: parsed === 'LIMIT_FILE_SIZE' ? 'the photo is larger than 5 MB' : 'the form could not be read' }
+      : await stations.reportDamage(req.params.orderNo, { sku: text(req.body?.sku, 64), photo: req.file?.buffer }, who(req));
+    await pickPage(req, res, req.params.orderNo, { damageOutcome: outcome });
+  });
+
+  r.post('/warehouse/pick/:orderNo/reset', requireStation(), async (req, res) => {
+    await stations.resetCount(req.params.orderNo, who(req), text(req.body.reason, 200));
+    res.redirect(303, `/warehouse/pick/${encodeURIComponent(req.params.orderNo)}`);
+  });
+
+  async function packPage(req: Request, res: Response, orderNo: string, extra: Record<string, unknown> = {}) {
+    const order = await getFloorOrder(db, orderNo);
+    const parcels = (order?.step === 'pack' ? order.parcels : []).map((p) => ({ ...p, expected: expectedParcelWeight(p.itemsGrams, (p.box ?? 'carton') as 'carton') }));
+    await renderPage(req, res, 'warehouse/pack', { orderNo, order: order ?? null, parcels, outcome: null, ...extra });
+  }
+
+  r.get('/warehouse/pack/:orderNo', requireStation(), async (req, res) => packPage(req, res, req.params.orderNo));
+
+  r.post('/warehouse/pack/:orderNo', requireStation(), async (req, res) => {
+    const weight = Number(text(req.body.weightGrams, 12).replace(',', '.'));
+    const outcome = await stations.pack(req.params.orderNo, { shipmentId: text(req.body.shipmentId, 100), box: text(req.body.box, 40), weightGrams: weight }, who(req));
+    await packPage(req, res, req.params.orderNo, { outcome });
+  });
+
+  async function manifestPage(req: Request, res: Response, carrier: CarrierCode, extra: Record<string, unknown> = {}) {
+    const parcels = await manifestParcels(db, carrier);
+    const kg = (parcels.reduce((g, p) => g + p.weightGrams, 0) / 1000).toFixed(2);
+    await renderPage(req, res, 'warehouse/manifest', { carrier, carrierLabel: carrierName(req)(carrier), parcels, kg, outcome: null, ...extra });
+  }
+
+  r.get('/warehouse/manifest/:carrier', requireStation(), async (req, res) => {
+    const carrier = CARRIERS.find((c) => c === req.params.carrier);
+    if (!carrier) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    await manifestPage(req, res, carrier);
+  });
+
+  r.post('/warehouse/manifest/:carrier/scan', requireStation(), async (req, res) => {
+    const carrier = CARRIERS.find((c) => c === req.params.carrier);
+    if (!carrier) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    const outcome = await stations.handOver(text(req.body.waybillNo, 64), who(req), carrier);
+    await manifestPage(req, res, carrier, { outcome });
+  });
+
+  r.get('/warehouse/labels/:file', requireStation(), async (req, res) => {
+    const m = /^(.+)\.pdf$/.exec(req.params.file);
+    if (!m) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    const label = await printShippingLabel(db, m[1], req.user!.username);
+    if (label.kind !== 'ok') return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="label-${label.waybillNo}.pdf"`).send(label.pdf);
+  });
+
+  return r;
+}
