@@ -11,6 +11,7 @@ import * as m009 from './009_training';
 import * as m010 from './010_order_list_index';
 import * as m011 from './011_cancellation_guards';
 import * as m012 from './012_stock_movements';
+import * as m020 from './020_webhook_events';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['010_order_list_index', m010],
   ['011_cancellation_guards', m011],
   ['012_stock_movements', m012],
+  ['020_webhook_events', m020],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

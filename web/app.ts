@@ -11,6 +11,7 @@ import { ordersApi } from './api/orders.routes';
 import { afterHandOverApi } from './api/after-handover.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
+import { webhookSecretsFromEnv, WebhookSecrets } from './webhooks/secrets';
 import { csrfProtection } from './auth/csrf';
 import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
@@ -30,10 +31,12 @@ export interface AppDeps {
   auth?: AuthRouteOptions;
   /** Where uploads live (training evidence photos under `<dataDir>/evidence`); default BOXFLOW_DATA_DIR. */
   dataDir?: string;
+  /** Inbound webhook secrets per provider; default BOXFLOW_WEBHOOK_SECRETS_<PROVIDER> (web/webhooks/secrets.ts). */
+  webhookSecrets?: WebhookSecrets;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -61,13 +64,14 @@ export function createApp({ db, temporal, apiKey, auth, dataDir }: AppDeps): exp
     res.json({ ok: true });
   });
 
+  // Webhooks are signed by each provider (Standard Webhooks over the raw body), not sent with the API key.
+  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv()));
   const api = express.Router();
   api.use(requireApiKey(apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(ordersApi(db, temporal));
   api.use(tasksApi(db, temporal));
   api.use(afterHandOverApi(db, temporal));
-  api.use(webhooksApi(db, temporal));
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));
   api.use(analyticsApi(db));

@@ -4,8 +4,9 @@
  * bookings, refunds). Time scale 0.01, so no deadline passes during these tests.
  */
 import { getStock, setOnHand } from '../../db/inventory';
-import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, signIn, statusTrail } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, signIn, statusTrail, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { sendPaymentResult } from '../support/webhooks';
 
 let h: Harness;
 beforeAll(async () => {
@@ -127,7 +128,8 @@ describe('P1.3 payment', () => {
     const order = sampleOrder({ payment: { method: 'alipay', token: 'tok_pending' } });
     expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
     await orderStatusIs(h, order.orderNo, 'awaiting_payment');
-    const hook = await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'succeeded' });
+    await waitFor('the pending charge', async () => (await h.db('payments').where({ order_no: order.orderNo, kind: 'charge' }).first()) ?? undefined);
+    const hook = await sendPaymentResult(h, order.orderNo, 'succeeded');
     expect(hook.status).toBe(202);
     expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
     expect(await statusTrail(h, order.orderNo)).toEqual(expect.arrayContaining(['awaiting_payment', 'paid', 'shipped']));

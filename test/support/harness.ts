@@ -20,6 +20,7 @@ import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 import type { NotificationSender } from '../../adapters/notifications/sender';
 import { createTestDatabase } from './test-database';
+import { TEST_WEBHOOK_SECRETS } from './webhooks';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -77,7 +78,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, webhookSecrets: TEST_WEBHOOK_SECRETS });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

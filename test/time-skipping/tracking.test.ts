@@ -10,6 +10,7 @@
 import { sampleOrder, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 import { createTimeSkippingWorld, EVENTS_PER_RUN_LIMIT, expectEveryRunUnder, TimeSkippingWorld, untilStatus } from '../support/time-skipping';
+import { signedPost } from '../support/webhooks';
 
 let world: TimeSkippingWorld;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ test('scans every 2 hours for 30 days, then delivered: tracking ends, every run 
   const raw = RAW[parcel.carrier];
 
   const scan = async (n: number, status: string) => {
-    const res = await world.api().post(`/api/webhooks/tracking/${parcel.carrier}`).send({
+    const res = await signedPost(world.app, `/api/webhooks/tracking/${parcel.carrier}`, {
       eventId: `${parcel.tracking_no}-scan-${n}`, trackingNo: parcel.tracking_no, status, occurredAt: new Date(await world.now()).toISOString(), description: `scan ${n}`, location: 'on the way',
     });
     expect(res.status).toBe(202);
