@@ -28,6 +28,8 @@ export interface Settings {
   stockoutDefault: string | undefined;
   /** History events after which a long-waiting workflow run continues as new (default 2,000; lower it to watch it happen). */
   continueAsNewAfterEvents: number | undefined;
+  /** BOXFLOW_CODEC_KEYS: payload encryption keys, "<id>:<base64 32 bytes>,…", the first encrypting (worker/encryption-codec.ts). */
+  codecKeys: string | undefined;
 }
 
 function findProjectRoot(): string {
@@ -64,6 +66,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     timeScale: positiveNumber('BOXFLOW_TIME_SCALE', env.BOXFLOW_TIME_SCALE, 1),
     stockoutDefault: env.BOXFLOW_STOCKOUT_DEFAULT || undefined,
+    codecKeys: env.BOXFLOW_CODEC_KEYS || undefined,
     continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

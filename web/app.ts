@@ -12,6 +12,9 @@ import { afterHandOverApi } from './api/after-handover.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
 import { webhookSecretsFromEnv, WebhookSecrets } from './webhooks/secrets';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecRoutes } from './codec.routes';
+import { EncryptionCodec, parseCodecKeys } from '../worker/encryption-codec';
 import { csrfProtection } from './auth/csrf';
 import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
@@ -33,10 +36,12 @@ export interface AppDeps {
   dataDir?: string;
   /** Inbound webhook secrets per provider; default BOXFLOW_WEBHOOK_SECRETS_<PROVIDER> (web/webhooks/secrets.ts). */
   webhookSecrets?: WebhookSecrets;
+  /** The payload codec for /codec/encode and /codec/decode; default from BOXFLOW_CODEC_KEYS. */
+  codec?: PayloadCodec;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets, codec }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -84,6 +89,8 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets 
   // Page routers mounted below this point get req.user, res.locals.csrfToken and the CSRF check.
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(sessionMiddleware(db));
+  // The Temporal UI's codec endpoint: JSON, supervisor session, no form (so before the CSRF check).
+  app.use(codecRoutes(codec ?? defaultCodec(), (process.env.BOXFLOW_CODEC_CORS_ORIGINS ?? '').split(/[\s,]+/).filter(Boolean)));
   app.use(csrfProtection());
   app.use(authRoutes(db, auth));
   app.use(orderPages(db));
@@ -115,4 +122,9 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets 
     void renderPage(req, res, 'error', { messageKey: 'error.title' }, 500);
   });
   return app;
+}
+
+function defaultCodec(): PayloadCodec | undefined {
+  const keys = parseCodecKeys(loadSettings().codecKeys);
+  return keys.length ? new EncryptionCodec(keys) : undefined;
 }

@@ -7,6 +7,7 @@ import { loadSettings } from '../config/settings';
 import { buildPolicy } from '../domain/policy';
 import { createDb } from '../db/knex';
 import { getTrainingModules, TrainingContentError } from '../training/content';
+import { dataConverterFor } from '../worker/encryption-codec';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
 import { createApp } from './app';
 import { resolveApiKey } from './api-key-file';
@@ -29,7 +30,7 @@ async function main() {
   const db = createDb(settings);
   const address = settings.temporal.address ?? 'localhost:7233';
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
-  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents }) };
   const apiKey = resolveApiKey(settings);
   const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir }));

@@ -18,6 +18,7 @@ import { createApp } from '../../web/app';
 import { createUser, Role } from '../../db/users';
 import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
+import { dataConverterFor } from '../../worker/encryption-codec';
 import type { NotificationSender } from '../../adapters/notifications/sender';
 import { createTestDatabase } from './test-database';
 import { TEST_WEBHOOK_SECRETS } from './webhooks';
@@ -76,9 +77,9 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   await migrateToLatest(db);
   await seedDemoCatalog(db);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, webhookSecrets: TEST_WEBHOOK_SECRETS });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0] });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
