@@ -12,6 +12,7 @@ import * as m010 from './010_order_list_index';
 import * as m011 from './011_cancellation_guards';
 import * as m012 from './012_stock_movements';
 import * as m020 from './020_webhook_events';
+import * as m021 from './021_api_keys';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['011_cancellation_guards', m011],
   ['012_stock_movements', m012],
   ['020_webhook_events', m020],
+  ['021_api_keys', m021],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

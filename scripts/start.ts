@@ -9,6 +9,8 @@ import path from 'node:path';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/knex';
 import { loadTrainingModules, TrainingContentError } from '../training/content';
+import { fingerprintOf } from '../db/api-keys';
+import { assertOperatorKey } from '../web/api/auth';
 import { resolveApiKey } from '../web/api-key-file';
 import { ensureFirstAdmin } from '../web/auth/bootstrap';
 import { assertDevServerPortsFree, DevServer, portInUse, PortInUseError, startDevServer } from './dev-server';
@@ -44,6 +46,12 @@ async function main() {
   const appDb = createDb(settings);
   const firstAdmin = await ensureFirstAdmin(appDb).finally(() => appDb.destroy());
   const apiKey = resolveApiKey(settings);
+  try {
+    assertOperatorKey(apiKey);
+  } catch (err) {
+    console.error(`[start] ${(err as Error).message}`);
+    process.exit(1);
+  }
 
   let devServer: DevServer | undefined;
   let address = settings.temporal.address;
@@ -83,7 +91,8 @@ async function main() {
     Temporal UI   ${uiUrl ?? '(the cluster at ' + address + ')'}
     Temporal      ${address} (namespace ${settings.temporal.namespace}, task queue ${settings.temporal.taskQueue})
     Data          ${settings.dataDir}
-    API key       ${apiKey}
+    API key       operator key, SHA-256 fingerprint ${fingerprintOf(apiKey)} (${settings.apiKey ? 'BOXFLOW_API_KEY' : `in ${path.join(settings.dataDir, 'api-key')}`});
+                  scoped keys for other callers: npm run key -- create <name> <scope…>
 
   ${firstAdmin
     ? `Sign in at ${web}/login as ${firstAdmin.username} / ${firstAdmin.password}; change it under Account.
@@ -91,7 +100,7 @@ async function main() {
     : `Sign in at ${web}/login. New users: the Users page (admins), or npm run user -- create <username> <role>`}
 
   Place an order:
-    curl -s -X POST ${web}/api/orders -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\
+    curl -s -X POST ${web}/api/orders -H "Authorization: Bearer ${settings.apiKey ? '$BOXFLOW_API_KEY' : `$(cat ${path.join(settings.dataDir, 'api-key')})`}" -H 'Content-Type: application/json' \\
       -d '{"orderNo":"DEMO-1001","type":"retail","customer":{"name":"王小明","phone":"13800138000"},"shippingAddress":{"name":"王小明","phone":"13800138000","line1":"浦东新区世纪大道 100 号","city":"上海","postalCode":"200120","country":"CN"},"lines":[{"sku":"BB-MOLLY-SPACE","quantity":2,"unitPrice":69}],"currency":"CNY","payment":{"method":"card","token":"tok_paid"}}'
     then open ${web}/orders/DEMO-1001
 

@@ -19,6 +19,7 @@ import { csrfProtection } from './auth/csrf';
 import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
 import { analyticsPages } from './pages/analytics.pages';
+import { apiKeyPages } from './pages/api-keys.pages';
 import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
@@ -72,7 +73,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets,
   // Webhooks are signed by each provider (Standard Webhooks over the raw body), not sent with the API key.
   app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv()));
   const api = express.Router();
-  api.use(requireApiKey(apiKey));
+  api.use(requireApiKey(db, apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(ordersApi(db, temporal));
   api.use(tasksApi(db, temporal));
@@ -93,6 +94,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets,
   app.use(codecRoutes(codec ?? defaultCodec(), (process.env.BOXFLOW_CODEC_CORS_ORIGINS ?? '').split(/[\s,]+/).filter(Boolean)));
   app.use(csrfProtection());
   app.use(authRoutes(db, auth));
+  app.use(apiKeyPages(db, apiKey));
   app.use(orderPages(db));
   app.use(analyticsPages(db));
   app.use(servicePages(db));

@@ -30,7 +30,7 @@ function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export const API_KEY = 'test-api-key';
+export const API_KEY = 'test-api-key-0123456789abcdef-boxflow';
 
 export interface Harness {
   db: Db;
