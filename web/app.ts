@@ -39,13 +39,15 @@ export interface AppDeps {
   webhookSecrets?: WebhookSecrets;
   /** The payload codec for /codec/encode and /codec/decode; default from BOXFLOW_CODEC_KEYS. */
   codec?: PayloadCodec;
+  /** Express `trust proxy`; default BOXFLOW_TRUST_PROXY (trustProxySetting). */
+  trustProxy?: string;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets, codec }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets, codec, trustProxy }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(trustProxy ?? process.env.BOXFLOW_TRUST_PROXY));
   // Security headers for everything (pages, API, static). The CSP allows no inline script or style:
   // views link /static files only and never carry style= or <script> blocks.
   app.use(
@@ -129,4 +131,19 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, webhookSecrets,
 function defaultCodec(): PayloadCodec | undefined {
   const keys = parseCodecKeys(loadSettings().codecKeys);
   return keys.length ? new EncryptionCodec(keys) : undefined;
+}
+
+/**
+ * BOXFLOW_TRUST_PROXY: which proxies may name the client's address in X-Forwarded-For (sign-in rate
+ * limits and lockouts are per address). Unset: loopback only (a proxy on the same machine). A number:
+ * that many proxy hops in front (e.g. 1 behind one TLS proxy or load balancer). Otherwise addresses
+ * or subnets, comma-separated ("10.0.0.0/8, loopback"); "false" or "0": trust none.
+ */
+export function trustProxySetting(raw: string | undefined): boolean | number | string {
+  const v = (raw ?? '').trim();
+  if (!v) return 'loopback';
+  if (v === 'false' || v === '0' || v === 'off') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (v === 'true') throw new Error('BOXFLOW_TRUST_PROXY=true would let any client choose its address; give the number of proxy hops or their addresses');
+  return v;
 }

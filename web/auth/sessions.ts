@@ -15,6 +15,13 @@ const ANONYMOUS_IDLE_MS = 2 * 3600 * 1000;
 const TOUCH_EVERY_MS = 60 * 1000;
 
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
+/**
+ * A visitor who is not signed in (the login form) gets a cookie but no database row (issue 13: every
+ * cookieless GET /login used to insert one): `anon_<32 random bytes>`, its CSRF token derived from it.
+ */
+const ANON_PREFIX = 'anon_';
+const ANON_PATTERN = /^anon_[A-Za-z0-9_-]{43}$/;
+const anonCsrf = (token: string) => crypto.createHash('sha256').update(`csrf:${token}`).digest('base64url');
 
 export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
@@ -59,6 +66,10 @@ export function sessionMiddleware(db: Db): RequestHandler {
     res.locals.csrfToken = '';
     const token = readCookie(req, SESSION_COOKIE);
     if (!token) return next();
+    if (ANON_PATTERN.test(token)) {
+      exposeSession(req, res, { id: `${ANON_PREFIX}${hashToken(token)}`, userId: null, csrfToken: anonCsrf(token) });
+      return next();
+    }
     if (!TOKEN_PATTERN.test(token)) {
       clearSessionCookie(req, res);
       return next();
@@ -79,6 +90,8 @@ export function sessionMiddleware(db: Db): RequestHandler {
     if (s.user) {
       req.user = s.user;
       res.locals.user = s.user;
+      // Pages for signed-in people carry customer data: never kept by a browser or proxy cache.
+      res.set('Cache-Control', 'no-store');
     }
     next();
   };
@@ -89,7 +102,7 @@ export function sessionMiddleware(db: Db): RequestHandler {
  * this is the regeneration at sign-in that defeats session fixation. `userId` null = anonymous.
  */
 export async function startSession(db: Db, req: Request, res: Response, userId: number | null): Promise<void> {
-  if (req.authSession) await deleteSession(db, req.authSession.id);
+  if (req.authSession && !req.authSession.id.startsWith(ANON_PREFIX)) await deleteSession(db, req.authSession.id);
   // Housekeeping on a path that is rare enough (sign-in) and needs no scheduler.
   if (userId !== null) await deleteExpiredSessions(db);
   const token = crypto.randomBytes(32).toString('base64url');
@@ -112,14 +125,17 @@ export async function startSession(db: Db, req: Request, res: Response, userId: 
   }
 }
 
-/** The login form needs a CSRF token before anyone has signed in: give the visitor a session. */
-export async function ensureSession(db: Db, req: Request, res: Response): Promise<void> {
-  if (!req.authSession) await startSession(db, req, res, null);
+/** The login form needs a CSRF token before anyone has signed in: a cookie, no row. */
+export async function ensureSession(_db: Db, req: Request, res: Response): Promise<void> {
+  if (req.authSession) return;
+  const token = `${ANON_PREFIX}${crypto.randomBytes(32).toString('base64url')}`;
+  setSessionCookie(req, res, token);
+  exposeSession(req, res, { id: `${ANON_PREFIX}${hashToken(token)}`, userId: null, csrfToken: anonCsrf(token) });
 }
 
 /** Sign-out: the row goes, the cookie goes. */
 export async function endSession(db: Db, req: Request, res: Response): Promise<void> {
-  if (req.authSession) await deleteSession(db, req.authSession.id);
+  if (req.authSession && !req.authSession.id.startsWith(ANON_PREFIX)) await deleteSession(db, req.authSession.id);
   clearSessionCookie(req, res);
   req.authSession = undefined;
   req.user = undefined;

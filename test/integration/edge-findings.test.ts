@@ -1,0 +1,75 @@
+/**
+ * Security review findings (issue 13), each with its test: anonymous visitors add no session rows,
+ * signed-in pages are not cacheable, BOXFLOW_TRUST_PROXY decides whose address a sign-in lockout
+ * counts against.
+ */
+import request from 'supertest';
+import { createApp, trustProxySetting } from '../../web/app';
+import { API_KEY, createHarness, csrfFrom, Harness, signIn } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness({ worker: false });
+});
+afterAll(async () => {
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+  }
+});
+
+const sessionRows = async () => Number((await h.db('sessions').count({ n: '*' }))[0].n);
+
+test('1,000 anonymous GET /login add no session rows; the form still works', async () => {
+  const before = await sessionRows();
+  for (let i = 0; i < 1000; i++) expect((await request(h.app).get('/login')).status).toBe(200);
+  expect(await sessionRows()).toBe(before);
+  // The anonymous cookie carries the form's CSRF token: signing in works, a forged token does not.
+  const { user, password } = await signIn(h, 'staff'); // signIn goes through GET /login + POST /login
+  const browser = request.agent(h.app);
+  const form = await browser.get('/login');
+  expect((await browser.post('/login').type('form').send({ _csrf: 'forged', username: user.username, password })).status).toBe(403);
+  const ok = await browser.post('/login').type('form').send({ _csrf: csrfFrom(form.text), username: user.username, password });
+  expect(ok.status).toBe(303);
+  expect(await sessionRows()).toBe(before + 2); // the two signed-in sessions only
+});
+
+test('signed-in pages are not cacheable (Cache-Control: no-store)', async () => {
+  const { agent } = await signIn(h, 'admin');
+  for (const path of ['/orders', '/catalog', '/service', '/console', '/analytics', '/account', '/admin/users', '/training']) {
+    const res = await agent.get(path);
+    expect([path, res.status, res.headers['cache-control']]).toEqual([path, 200, 'no-store']);
+  }
+});
+
+describe('BOXFLOW_TRUST_PROXY', () => {
+  const appWith = (trustProxy: string) => createApp({ db: h.db, temporal: { client: h.client, taskQueue: h.taskQueue, policy: undefined as never }, apiKey: API_KEY, trustProxy, auth: { loginLimit: 2 } });
+  async function failSignIn(app: ReturnType<typeof createApp>, forwardedFor: string) {
+    const browser = request.agent(app);
+    const form = await browser.get('/login');
+    return (await browser.post('/login').set('X-Forwarded-For', forwardedFor).type('form').send({ _csrf: csrfFrom(form.text), username: 'admin', password: 'wrong' })).status;
+  }
+
+  test('behind one proxy (1): each client has its own lockout; a spoofed X-Forwarded-For entry does not choose the address', async () => {
+    const app = appWith('1');
+    expect([await failSignIn(app, '203.0.113.7'), await failSignIn(app, '203.0.113.7'), await failSignIn(app, '203.0.113.7')]).toEqual([401, 401, 429]);
+    expect(await failSignIn(app, '198.51.100.9')).toBe(401); // another customer of the same proxy is not locked out
+    expect(await failSignIn(app, '198.51.100.22, 203.0.113.7')).toBe(429); // the proxy appended the real address
+  });
+
+  test('trust none (false): X-Forwarded-For is ignored, every request is the proxy\'s address', async () => {
+    const app = appWith('false');
+    await failSignIn(app, '203.0.113.7');
+    await failSignIn(app, '203.0.113.8');
+    expect(await failSignIn(app, '198.51.100.9')).toBe(429);
+  });
+
+  test('the setting is parsed strictly', () => {
+    expect(trustProxySetting(undefined)).toBe('loopback');
+    expect(trustProxySetting('2')).toBe(2);
+    expect(trustProxySetting('10.0.0.0/8, loopback')).toBe('10.0.0.0/8, loopback');
+    expect(() => trustProxySetting('true')).toThrow(/hops/);
+  });
+});
