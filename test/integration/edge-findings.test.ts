@@ -73,3 +73,31 @@ describe('BOXFLOW_TRUST_PROXY', () => {
     expect(() => trustProxySetting('true')).toThrow(/hops/);
   });
 });
+
+describe('session lifetime', () => {
+  const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+  const H = 3600_000;
+  async function sessionOf(role: 'staff') {
+    const s = await signIn(h, role);
+    const row = await h.db('sessions').where({ user_id: s.user.id }).first();
+    return { ...s, id: row.id as string };
+  }
+
+  test('an 8-day-old session is refused although it was used a minute ago', async () => {
+    const s = await sessionOf('staff');
+    expect((await s.agent.get('/orders')).status).toBe(200);
+    await h.db('sessions').where({ id: s.id }).update({ created_at: ago(8 * 24 * H), last_seen_at: ago(60_000), expires_at: new Date(Date.now() + 11 * H).toISOString() });
+    const res = await s.agent.get('/orders');
+    expect([res.status, res.headers.location]).toEqual([302, '/login?next=%2Forders']);
+    expect(await h.db('sessions').where({ id: s.id }).first()).toBeUndefined();
+  });
+
+  test('12 hours idle: refused; 11 hours idle: still signed in', async () => {
+    const idle = await sessionOf('staff');
+    await h.db('sessions').where({ id: idle.id }).update({ created_at: ago(13 * H), last_seen_at: ago(12 * H + 60_000), expires_at: ago(60_000) });
+    expect((await idle.agent.get('/orders')).status).toBe(302);
+    const recent = await sessionOf('staff');
+    await h.db('sessions').where({ id: recent.id }).update({ created_at: ago(12 * H), last_seen_at: ago(11 * H), expires_at: new Date(Date.now() + H).toISOString() });
+    expect((await recent.agent.get('/orders')).status).toBe(200);
+  });
+});
