@@ -4,13 +4,16 @@
  * Also `npm run key -- webhook-secret` and `npm run key -- codec-key [id]`, which print a new
  * webhook secret or payload-encryption key to put into the environment (docs/operations.md).
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { loadSettings } from '../config/settings';
 import { createApiKey, getApiKeyByName, listApiKeys, revokeApiKey, API_KEY_NAME } from '../db/api-keys';
 import { recordAudit } from '../db/audit';
 import { createDb, migrateToLatest } from '../db/knex';
 import { API_SCOPES, isApiScope } from '../domain/api-scopes';
-import { generateWebhookSecret } from '../adapters/webhooks/standard-webhooks';
+import { generateWebhookSecret, signWebhook } from '../adapters/webhooks/standard-webhooks';
+import { isWebhookProvider, webhookSecretsFromEnv } from '../web/webhooks/secrets';
 import { generateCodecKey } from '../worker/encryption-codec';
 
 const USAGE = `usage:
@@ -18,12 +21,14 @@ const USAGE = `usage:
   npm run key -- list
   npm run key -- revoke <name>
   npm run key -- webhook-secret                   a new whsec_… for BOXFLOW_WEBHOOK_SECRETS_<PROVIDER>
-  npm run key -- codec-key [id]                   a new <id>:<key> for BOXFLOW_CODEC_KEYS`;
+  npm run key -- codec-key [id]                   a new <id>:<key> for BOXFLOW_CODEC_KEYS
+  npm run key -- sign <payment|sf|yto|dhl|fedex> '<json>' [url]   a signed curl line (sandbox, testing)`;
 
 export async function main(argv: string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): Promise<number> {
   const [command, name, ...rest] = argv;
   if (command === 'webhook-secret') return out(generateWebhookSecret()), 0;
   if (command === 'codec-key') return out(generateCodecKey(name)), 0;
+  if (command === 'sign') return signedCurl(name, rest, out, err);
   if (!['create', 'list', 'revoke'].includes(command ?? '')) return err(USAGE), 2;
   const db = createDb(loadSettings());
   const actor = `cli:${os.userInfo().username}`.slice(0, 64);
@@ -53,6 +58,25 @@ export async function main(argv: string[], out: (s: string) => void = console.lo
   } finally {
     await db.destroy();
   }
+}
+
+/** Prints a curl line posting the body to the provider's webhook, signed with its first secret (env, else the sandbox file). */
+function signedCurl(provider: string | undefined, [body, url]: string[], out: (s: string) => void, err: (s: string) => void): number {
+  const settings = loadSettings();
+  if (!provider || !isWebhookProvider(provider) || !body) return err(USAGE), 2;
+  const secrets = webhookSecretsFromEnv()[provider] ?? [];
+  if (!secrets.length) {
+    try {
+      secrets.push(JSON.parse(fs.readFileSync(path.join(settings.dataDir, 'webhook-secrets.json'), 'utf8'))[provider]);
+    } catch {
+      return err(`no secret for ${provider}: set BOXFLOW_WEBHOOK_SECRETS_${provider.toUpperCase()} (or run npm start in sandbox mode once)`), 1;
+    }
+  }
+  const signed = signWebhook(secrets[0], body);
+  const target = url ?? `http://localhost:${settings.port}/api/webhooks/${provider === 'payment' ? 'payment' : `tracking/${provider}`}`;
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  out(`curl -s -X POST ${target} ${Object.entries(signed.headers).map(([k, v]) => `-H ${q(`${k}: ${v}`)}`).join(' ')} --data-raw ${q(signed.body)}`);
+  return 0;
 }
 
 if (require.main === module) {

@@ -12,6 +12,8 @@ import { loadTrainingModules, TrainingContentError } from '../training/content';
 import { fingerprintOf } from '../db/api-keys';
 import { assertOperatorKey } from '../web/api/auth';
 import { resolveApiKey } from '../web/api-key-file';
+import { generateWebhookSecret } from '../adapters/webhooks/standard-webhooks';
+import { sandboxWebhookSecretEnv, webhookSecretsFromEnv } from '../web/webhooks/secrets';
 import { ensureFirstAdmin } from '../web/auth/bootstrap';
 import { assertDevServerPortsFree, DevServer, portInUse, PortInUseError, startDevServer } from './dev-server';
 import { prepareDatabase } from './migrate';
@@ -68,7 +70,9 @@ async function main() {
     uiUrl = devServer.uiUrl;
   }
 
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey };
+  // Sandbox demo: webhook secrets generated once into data/webhook-secrets.json unless any is set.
+  const sandboxSecrets = settings.sandbox && Object.keys(webhookSecretsFromEnv()).length === 0 ? sandboxWebhookSecretEnv(settings.dataDir, generateWebhookSecret) : {};
+  const env = { ...process.env, ...sandboxSecrets, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey };
   let stopping = false;
   const children = new Map<string, ChildProcess>();
   const run = (name: string, script: string) => {
@@ -103,6 +107,8 @@ async function main() {
     curl -s -X POST ${web}/api/orders -H "Authorization: Bearer ${settings.apiKey ? '$BOXFLOW_API_KEY' : `$(cat ${path.join(settings.dataDir, 'api-key')})`}" -H 'Content-Type: application/json' \\
       -d '{"orderNo":"DEMO-1001","type":"retail","customer":{"name":"王小明","phone":"13800138000"},"shippingAddress":{"name":"王小明","phone":"13800138000","line1":"浦东新区世纪大道 100 号","city":"上海","postalCode":"200120","country":"CN"},"lines":[{"sku":"BB-MOLLY-SPACE","quantity":2,"unitPrice":69}],"currency":"CNY","payment":{"method":"card","token":"tok_paid"}}'
     then open ${web}/orders/DEMO-1001
+  ${Object.keys(sandboxSecrets).length ? `Webhooks are signed (Standard Webhooks); secrets in ${path.join(settings.dataDir, 'webhook-secrets.json')}.
+  A signed payment result for a tok_pending order:  npm run key -- sign payment '{"orderNo":"…","status":"succeeded","reference":"…","amount":138}'` : 'Webhooks are signed with BOXFLOW_WEBHOOK_SECRETS_<PROVIDER> (README, "Signed webhooks").'}
 
   Ctrl-C stops everything.
 `);

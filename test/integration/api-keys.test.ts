@@ -12,6 +12,7 @@ import { EXAMPLE_API_KEY } from '../../web/api/auth';
 import { createApp } from '../../web/app';
 import { API_KEY, createHarness, csrfFrom, Harness, signIn } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { TEST_WEBHOOK_SECRETS } from '../support/webhooks';
 
 let h: Harness;
 const keys = new Map<ApiScope, string>();
@@ -103,6 +104,27 @@ test('npm run key -- create | list | revoke', async () => {
     if (saved === undefined) delete process.env.DATABASE_URL;
     else process.env.DATABASE_URL = saved;
   }
+});
+
+test('npm run key -- sign prints a curl line whose signature the webhook accepts', async () => {
+  const saved = process.env.BOXFLOW_WEBHOOK_SECRETS_PAYMENT;
+  process.env.BOXFLOW_WEBHOOK_SECRETS_PAYMENT = TEST_WEBHOOK_SECRETS.payment[0];
+  const out: string[] = [];
+  try {
+    const body = JSON.stringify({ orderNo: 'NO-SUCH-ORDER', status: 'succeeded', reference: "it's", amount: 1 });
+    expect(await keyCli(['sign', 'payment', body], (s) => out.push(s), () => undefined)).toBe(0);
+  } finally {
+    if (saved === undefined) delete process.env.BOXFLOW_WEBHOOK_SECRETS_PAYMENT;
+    else process.env.BOXFLOW_WEBHOOK_SECRETS_PAYMENT = saved;
+  }
+  const line = out.join('\n');
+  const headers = [...line.matchAll(/-H '([a-z-]+): ([^']+)'/g)].map((m) => [m[1], m[2]]);
+  const raw = /--data-raw '(.*)'$/.exec(line)![1].replace(/'\\''/g, "'");
+  expect(headers.map(([k]) => k).sort()).toEqual(['content-type', 'webhook-id', 'webhook-signature', 'webhook-timestamp']);
+  const req = request(h.app).post('/api/webhooks/payment');
+  for (const [k, v] of headers) req.set(k, v);
+  const res = await req.send(raw);
+  expect([res.status, res.body.error]).toEqual([404, 'not_found']); // past the signature: the order is unknown
 });
 
 test('the admin page creates a key (shown once), lists it and revokes it; not for supervisors', async () => {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
 /**
  * Inbound webhook secrets, one list per provider, from the environment:
  * BOXFLOW_WEBHOOK_SECRETS_PAYMENT, BOXFLOW_WEBHOOK_SECRETS_SF, …_YTO, …_DHL, …_FEDEX. Each holds one
@@ -28,4 +31,22 @@ export function webhookSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): Web
 
 export function isWebhookProvider(p: string): p is WebhookProvider {
   return (WEBHOOK_PROVIDERS as readonly string[]).includes(p);
+}
+
+/**
+ * Sandbox only (npm start with BOXFLOW_SANDBOX=1 and no secret set): one secret per provider,
+ * generated once into <data>/webhook-secrets.json (mode 600), so that the demo's webhooks can be
+ * signed (`npm run key -- sign payment '<json>'`). Returned as BOXFLOW_WEBHOOK_SECRETS_* variables.
+ */
+export function sandboxWebhookSecretEnv(dataDir: string, generate: () => string): Record<string, string> {
+  const file = path.join(dataDir, 'webhook-secrets.json');
+  let stored: Record<string, string> = {};
+  try {
+    stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    stored = Object.fromEntries(WEBHOOK_PROVIDERS.map((p) => [p, generate()]));
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  }
+  return Object.fromEntries(WEBHOOK_PROVIDERS.filter((p) => stored[p]).map((p) => [`BOXFLOW_WEBHOOK_SECRETS_${p.toUpperCase()}`, stored[p]]));
 }
