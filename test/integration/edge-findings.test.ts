@@ -4,6 +4,7 @@
  * counts against.
  */
 import request from 'supertest';
+import { decideTask } from '../../web/services/order-commands';
 import { createApp, trustProxySetting } from '../../web/app';
 import { API_KEY, createHarness, csrfFrom, Harness, signIn } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
@@ -100,4 +101,15 @@ describe('session lifetime', () => {
     await h.db('sessions').where({ id: recent.id }).update({ created_at: ago(12 * H), last_seen_at: ago(11 * H), expires_at: new Date(Date.now() + H).toISOString() });
     expect((await recent.agent.get('/orders')).status).toBe(200);
   });
+});
+
+test('a corrected address is validated in the one decision service (the console\'s "correct and resubmit" no longer skips it)', async () => {
+  const temporal = { client: h.client, taskQueue: h.taskQueue, policy: undefined as never };
+  const bad = { name: '', phone: 'x', line1: '<script>', city: '', postalCode: '', country: 'Narnia' };
+  const r = await decideTask(h.db, temporal, 999_999, { decision: 'correct_and_resubmit', decidedBy: 'sup', correction: { shippingAddress: bad as never } });
+  expect(r).toMatchObject({ kind: 'invalid', error: 'validation_failed' });
+  expect((r as { message: string }).message).toMatch(/correction\.shippingAddress\.country/);
+  // A valid address passes the check and meets the next one (no such task).
+  const good = { name: '王小明', phone: '13800138000', line1: '世纪大道 100 号', city: '上海', postalCode: '200120', country: 'CN' };
+  expect(await decideTask(h.db, temporal, 999_999, { decision: 'correct_and_resubmit', decidedBy: 'sup', correction: { shippingAddress: good } })).toMatchObject({ kind: 'not_found' });
 });
