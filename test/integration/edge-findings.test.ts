@@ -113,3 +113,25 @@ test('a corrected address is validated in the one decision service (the console\
   const good = { name: '王小明', phone: '13800138000', line1: '世纪大道 100 号', city: '上海', postalCode: '200120', country: 'CN' };
   expect(await decideTask(h.db, temporal, 999_999, { decision: 'correct_and_resubmit', decidedBy: 'sup', correction: { shippingAddress: good } })).toMatchObject({ kind: 'not_found' });
 });
+
+test('with Secure cookies the session cookie is __Host-bf_session (Secure, Path=/, no Domain), and a plain bf_session is not read', async () => {
+  const { user, password } = await signIn(h, 'staff'); // (a test agent sends no Secure cookie over http: sign in by hand below)
+  const saved = process.env.BOXFLOW_SECURE_COOKIES;
+  process.env.BOXFLOW_SECURE_COOKIES = '1';
+  try {
+    const form = await request(h.app).get('/login');
+    const line = ([] as string[]).concat(form.headers['set-cookie'] ?? []).find((l) => l.startsWith('__Host-bf_session='))!;
+    expect(line).toMatch(/; Path=\/;/);
+    expect(line).toMatch(/Secure/);
+    expect(line).not.toMatch(/Domain=/i);
+    const anon = line.split(';')[0];
+    const login = await request(h.app).post('/login').set('Cookie', anon).type('form').send({ _csrf: csrfFrom(form.text), username: user.username, password });
+    expect(login.status).toBe(303);
+    const session = ([] as string[]).concat(login.headers['set-cookie'] ?? []).find((l) => l.startsWith('__Host-bf_session=') && !l.startsWith('__Host-bf_session=;'))!.split(';')[0];
+    expect((await request(h.app).get('/orders').set('Cookie', session)).status).toBe(200);
+    expect((await request(h.app).get('/orders').set('Cookie', session.replace('__Host-', ''))).status).toBe(302);
+  } finally {
+    if (saved === undefined) delete process.env.BOXFLOW_SECURE_COOKIES;
+    else process.env.BOXFLOW_SECURE_COOKIES = saved;
+  }
+});

@@ -5,6 +5,13 @@ import { deleteExpiredSessions, deleteSession, findLiveSession, insertSession, t
 import './types';
 
 export const SESSION_COOKIE = 'bf_session';
+/**
+ * With Secure cookies (https, or BOXFLOW_SECURE_COOKIES=1) the cookie is `__Host-bf_session`: the
+ * browser then only accepts it Secure, from this host, for Path=/ — a sibling subdomain cannot plant
+ * or overwrite it. Only the name of the current mode is read.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-bf_session';
+const cookieName = (req: Request) => (secureCookie(req) ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 
 /** How long a session lives without requests (sliding), and at most in total. */
 export const SESSION_IDLE_MS = 12 * 3600 * 1000;
@@ -43,11 +50,11 @@ function secureCookie(req: Request): boolean {
 
 function setSessionCookie(req: Request, res: Response, token: string) {
   // No maxAge: a browser-session cookie; the server decides expiry (idle and absolute) from the row.
-  res.cookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: '/' });
+  res.cookie(cookieName(req), token, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: '/' });
 }
 
 function clearSessionCookie(req: Request, res: Response) {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: '/' });
+  res.clearCookie(cookieName(req), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: '/' });
 }
 
 function exposeSession(req: Request, res: Response, s: { id: string; userId: number | null; csrfToken: string }) {
@@ -64,7 +71,7 @@ export function sessionMiddleware(db: Db): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     res.locals.user = null;
     res.locals.csrfToken = '';
-    const token = readCookie(req, SESSION_COOKIE);
+    const token = readCookie(req, cookieName(req));
     if (!token) return next();
     if (ANON_PATTERN.test(token)) {
       exposeSession(req, res, { id: `${ANON_PREFIX}${hashToken(token)}`, userId: null, csrfToken: anonCsrf(token) });
