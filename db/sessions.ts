@@ -43,7 +43,7 @@ export async function findLiveSession(db: Db, id: string, now = new Date()): Pro
     .leftJoin('users as u', 'u.id', 's.user_id')
     .where('s.id', id)
     .andWhere('s.expires_at', '>', dbTime(now))
-    .first('s.*', 'u.username', 'u.display_name', 'u.role', 'u.active');
+    .first('s.*', 'u.username', 'u.display_name', 'u.role', 'u.active', 'u.must_change_password');
   if (!row) return undefined;
   if (row.user_id !== null && row.user_id !== undefined && !row.active) return undefined;
   return {
@@ -53,7 +53,7 @@ export async function findLiveSession(db: Db, id: string, now = new Date()): Pro
     createdAt: toIso(row.created_at)!,
     expiresAt: toIso(row.expires_at)!,
     lastSeenAt: toIso(row.last_seen_at)!,
-    user: row.user_id ? { id: row.user_id, username: row.username, displayName: row.display_name, role: row.role } : null,
+    user: row.user_id ? { id: row.user_id, username: row.username, displayName: row.display_name, role: row.role, ...(row.must_change_password ? { mustChangePassword: true } : {}) } : null,
   };
 }
 

@@ -13,6 +13,7 @@ import * as m011 from './011_cancellation_guards';
 import * as m012 from './012_stock_movements';
 import * as m020 from './020_webhook_events';
 import * as m021 from './021_api_keys';
+import * as m022 from './022_password_change_required';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -35,6 +36,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['012_stock_movements', m012],
   ['020_webhook_events', m020],
   ['021_api_keys', m021],
+  ['022_password_change_required', m022],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

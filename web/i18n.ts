@@ -150,6 +150,7 @@ const MESSAGES = {
   'forbidden.title': { zh: '没有权限', en: 'Not allowed' },
   'forbidden.message': { zh: '此页面需要“{role}”或更高的角色。', en: 'This page needs the role “{role}” or higher.' },
   'account.title': { zh: '我的账户', en: 'My account' },
+  'account.mustChange': { zh: '您使用的是生成的密码:请先设置自己的新密码,然后才能使用其他页面。', en: 'You signed in with a generated password: set a password of your own before using any other page.' },
   'account.changePassword': { zh: '修改密码', en: 'Change password' },
   'account.current': { zh: '当前密码', en: 'Current password' },
   'account.new': { zh: '新密码(至少 10 个字符)', en: 'New password (at least 10 characters)' },

@@ -135,3 +135,27 @@ test('with Secure cookies the session cookie is __Host-bf_session (Secure, Path=
     else process.env.BOXFLOW_SECURE_COOKIES = saved;
   }
 });
+
+test('a generated password must be changed at the first sign-in; until then only the account page', async () => {
+  const admin = await signIn(h, 'admin');
+  const list = await admin.agent.get('/admin/users');
+  const created = await admin.agent.post('/admin/users').type('form').send({ _csrf: csrfFrom(list.text), username: 'newbie', role: 'staff', reason: 'hired' });
+  expect(created.status).toBe(201);
+  const generated = /<code class="one-time-password">([^<]+)<\/code>/.exec(created.text)![1];
+  const browser = request.agent(h.app);
+  const form = await browser.get('/login');
+  expect((await browser.post('/login').type('form').send({ _csrf: csrfFrom(form.text), username: 'newbie', password: generated, next: '/orders' })).status).toBe(303);
+  const blocked = await browser.get('/orders');
+  expect([blocked.status, blocked.headers.location]).toEqual([302, '/account']);
+  const account = await browser.get('/account').set('Accept-Language', 'en');
+  expect(account.text).toContain('set a password of your own');
+  const csrf = csrfFrom(account.text);
+  expect((await browser.post('/service').type('form').send({ _csrf: csrf })).status).toBe(403);
+  const changed = await browser.post('/account/password').type('form').send({ _csrf: csrf, currentPassword: generated, newPassword: 'a fresh passphrase 42', confirmPassword: 'a fresh passphrase 42' });
+  expect(changed.status).toBe(200);
+  expect((await browser.get('/orders')).status).toBe(200);
+  // An admin's reset sets it again.
+  const id = (await h.db('users').where({ username: 'newbie' }).first()).id;
+  await admin.agent.post(`/admin/users/${id}/password`).type('form').send({ _csrf: csrfFrom((await admin.agent.get('/admin/users')).text), reason: 'forgot' });
+  expect(Boolean((await h.db('users').where({ id }).first()).must_change_password)).toBe(true);
+});

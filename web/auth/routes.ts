@@ -14,6 +14,7 @@ import {
   normalizeUsername,
   ROLES,
   setUserActive,
+  setMustChangePassword,
   setUserPasswordHash,
   setUserRole,
   USERNAME_PATTERN,
@@ -45,6 +46,14 @@ function noStore(res: Response) {
 /** Sign-in, sign-out, own account and user administration (all HTML forms, all POST with _csrf). */
 export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
   const r = Router();
+
+  // A generated password is changed first: until then only the account page and signing out.
+  r.use((req, res, next) => {
+    if (!req.user?.mustChangePassword || ['/account', '/account/password', '/logout'].includes(req.path) || req.path.startsWith('/lang/')) return next();
+    if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(302, '/account');
+    res.status(403).set('Cache-Control', 'no-store');
+    return void renderPage(req, res, 'error', { messageKey: 'account.mustChange' }, 403);
+  });
 
   const tooMany = async (req: Request, res: Response) => {
     noStore(res);
@@ -108,7 +117,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
   // Own account: change password.
   r.get('/account', requireRole('staff'), async (req, res) => {
     noStore(res);
-    await renderPage(req, res, 'auth/account', { errorKey: '', noticeKey: '' });
+    await renderPage(req, res, 'auth/account', { errorKey: '', noticeKey: req.user!.mustChangePassword ? 'account.mustChange' : '' });
   });
 
   r.post('/account/password', requireRole('staff'), async (req, res) => {
@@ -123,6 +132,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
     const problem = passwordProblem(fresh, me.username);
     if (problem) return fail(problem);
     await setUserPasswordHash(db, me.id, await hashPassword(fresh));
+    await setMustChangePassword(db, me.id, false);
     // A changed password signs out every other browser, and this one gets a new session id.
     await deleteSessionsOfUser(db, me.id, req.authSession?.id);
     await startSession(db, req, res, me.id);
@@ -156,6 +166,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
     let user: UserRecord;
     try {
       user = await createUser(db, { username, displayName, role, passwordHash: await hashPassword(password) });
+      await setMustChangePassword(db, user.id, true);
     } catch (err) {
       if (err instanceof UsernameTakenError) return adminList(req, res, { errorKey: 'admin.error.taken', errorParams: { username } }, 409);
       throw err;
@@ -210,6 +221,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
     if (!user) return;
     const password = generatePassword();
     await setUserPasswordHash(db, user.id, await hashPassword(password));
+    await setMustChangePassword(db, user.id, true);
     // The old password may be known to someone else: sign the account out everywhere.
     await deleteSessionsOfUser(db, user.id, user.id === req.user!.id ? req.authSession?.id : undefined);
     await recordAudit(db, { actor: req.user!.username, action: 'user.password_reset', subject: `user:${user.username}`, reason: str(req.body?.reason), data: { userId: user.id } });

@@ -6,6 +6,8 @@ export interface SignedInUser {
   username: string;
   displayName: string;
   role: Role;
+  /** Signed in with a generated password: only the account page until it is changed. */
+  mustChangePassword?: boolean;
 }
 
 /** The current session row, when the request carried a live `bf_session` cookie. */
