@@ -111,7 +111,11 @@ describe('a run of a module', () => {
     expect(evidenceFiles().length).toBe(before);
     expect(await h.db('training_run_items').where({ run_id: runId, item_id: item.id }).first()).toBeUndefined();
 
-    const ok = await staff.agent.post(url).field('action', 'done').attach('photo', makePng(), { filename: '../../etc/passwd.png', contentType: 'image/png' });
+    // A photo with EXIF (GPS position) is stored without it.
+    const png = makePng();
+    const exif = Buffer.concat([Buffer.from([0, 0, 0, 20]), Buffer.from('eXIf'), Buffer.from('MM\0*GPS 31.23N121.47'), Buffer.alloc(4)]);
+    const withGps = Buffer.concat([png.subarray(0, png.length - 12), exif, png.subarray(png.length - 12)]);
+    const ok = await staff.agent.post(url).field('action', 'done').attach('photo', withGps, { filename: '../../etc/passwd.png', contentType: 'image/png' });
     expect(ok.status).toBe(303);
     const row = await h.db('training_run_items').where({ run_id: runId, item_id: item.id }).first();
     expect(row.evidence_mime).toBe('image/png');
@@ -123,6 +127,8 @@ describe('a run of a module', () => {
     expect(own.status).toBe(200);
     expect(own.headers['content-type']).toMatch(/^image\/png/);
     expect(Buffer.from(own.body).subarray(0, 4).toString('latin1')).toBe('\x89PNG');
+    expect(Buffer.from(own.body).toString('latin1')).not.toContain('GPS');
+    expect(Buffer.from(own.body)).toEqual(png);
     expect((await supervisor.agent.get(`/training/runs/${runId}/items/${item.id}/evidence`)).status).toBe(200);
     const other = await signIn(h, 'staff');
     expect((await other.agent.get(`/training/runs/${runId}/items/${item.id}/evidence`)).status).toBe(404);

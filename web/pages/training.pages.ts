@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Request, Response, Router } from 'express';
 import multer from 'multer';
+import { stripImageMetadata } from '../../adapters/images/strip-metadata';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
 import {
@@ -341,7 +342,10 @@ export function trainingPages(db: Db, opts: TrainingPagesOptions): Router {
       if (item.requires !== 'photo') return renderRun(req, res, run, { itemErrors: { [item.id]: 'training.error.badUpload' }, status: 400 });
       const kind = sniffImage(file.buffer);
       if (!kind) return renderRun(req, res, run, { itemErrors: { [item.id]: 'training.error.badType' }, status: 415 });
-      photo = { ...kind, buffer: file.buffer };
+      // Stored without EXIF/GPS, XMP or comments (adapters/images/strip-metadata.ts); a malformed file is refused.
+      const clean = stripImageMetadata(file.buffer, kind.mime);
+      if (!clean) return renderRun(req, res, run, { itemErrors: { [item.id]: 'training.error.badUpload' }, status: 400 });
+      photo = { ...kind, buffer: clean };
     }
     const existing = await getRunItem(db, run.id, item.id);
     if (action === 'done') {
