@@ -14,6 +14,7 @@ import * as m012 from './012_stock_movements';
 import * as m020 from './020_webhook_events';
 import * as m021 from './021_api_keys';
 import * as m022 from './022_password_change_required';
+import * as m023 from './023_session_reauth';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['020_webhook_events', m020],
   ['021_api_keys', m021],
   ['022_password_change_required', m022],
+  ['023_session_reauth', m023],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

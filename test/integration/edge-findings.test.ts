@@ -159,3 +159,22 @@ test('a generated password must be changed at the first sign-in; until then only
   await admin.agent.post(`/admin/users/${id}/password`).type('form').send({ _csrf: csrfFrom((await admin.agent.get('/admin/users')).text), reason: 'forgot' });
   expect(Boolean((await h.db('users').where({ id }).first()).must_change_password)).toBe(true);
 });
+
+test('admin actions need the password entered in the last 10 minutes; re-authentication restores them', async () => {
+  const admin = await signIn(h, 'admin');
+  const sessionId = (await h.db('sessions').where({ user_id: admin.user.id }).first()).id;
+  const csrf = csrfFrom((await admin.agent.get('/admin/users')).text);
+  // Just signed in: allowed.
+  expect((await admin.agent.post('/admin/users').type('form').send({ _csrf: csrf, username: 'fresh-1', role: 'staff' })).status).toBe(201);
+  // Signed in 11 minutes ago, browser left open: refused with the password form, nothing written.
+  await h.db('sessions').where({ id: sessionId }).update({ authenticated_at: new Date(Date.now() - 11 * 60_000).toISOString() });
+  const stale = await admin.agent.post('/admin/users').type('form').set('Accept-Language', 'en').send({ _csrf: csrf, username: 'stale-1', role: 'admin' });
+  expect(stale.status).toBe(401);
+  expect(stale.text).toContain('Confirm your password');
+  expect(await h.db('users').where({ username: 'stale-1' }).first()).toBeUndefined();
+  expect((await admin.agent.post('/admin/api-keys').type('form').send({ _csrf: csrf, name: 'stale-key', scopes: 'orders:read' })).status).toBe(401);
+  expect((await admin.agent.post('/admin/reauth').type('form').send({ _csrf: csrf, password: 'wrong', next: '/admin/users' })).status).toBe(403);
+  const ok = await admin.agent.post('/admin/reauth').type('form').send({ _csrf: csrf, password: admin.password, next: '/admin/users' });
+  expect([ok.status, ok.headers.location]).toEqual([303, '/admin/users']);
+  expect((await admin.agent.post('/admin/users').type('form').send({ _csrf: csrf, username: 'stale-1', role: 'staff' })).status).toBe(201);
+});

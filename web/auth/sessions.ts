@@ -57,8 +57,8 @@ function clearSessionCookie(req: Request, res: Response) {
   res.clearCookie(cookieName(req), { httpOnly: true, sameSite: 'lax', secure: secureCookie(req), path: '/' });
 }
 
-function exposeSession(req: Request, res: Response, s: { id: string; userId: number | null; csrfToken: string }) {
-  req.authSession = { id: s.id, userId: s.userId, csrfToken: s.csrfToken };
+function exposeSession(req: Request, res: Response, s: { id: string; userId: number | null; csrfToken: string; authenticatedAt?: string | null }) {
+  req.authSession = { id: s.id, userId: s.userId, csrfToken: s.csrfToken, authenticatedAt: s.authenticatedAt ?? null };
   res.locals.csrfToken = s.csrfToken;
 }
 
@@ -125,7 +125,7 @@ export async function startSession(db: Db, req: Request, res: Response, userId: 
     userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
   });
   setSessionCookie(req, res, token);
-  exposeSession(req, res, { id, userId, csrfToken });
+  exposeSession(req, res, { id, userId, csrfToken, authenticatedAt: userId === null ? null : new Date().toISOString() });
   if (userId === null) {
     req.user = undefined;
     res.locals.user = null;

@@ -16,6 +16,8 @@ export interface CurrentSession {
   id: string;
   userId: number | null;
   csrfToken: string;
+  /** When the password was last entered in this session (admin actions need it within 10 minutes). */
+  authenticatedAt?: string | null;
 }
 
 declare global {
