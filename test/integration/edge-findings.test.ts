@@ -5,8 +5,11 @@
  */
 import request from 'supertest';
 import { decideTask } from '../../web/services/order-commands';
+import { claimTask, holdForDecision, releaseHold } from '../../db/inbox';
+import { insertOrder } from '../../db/orders';
+import { dbTime } from '../../db/time';
 import { createApp, trustProxySetting } from '../../web/app';
-import { API_KEY, createHarness, csrfFrom, Harness, signIn } from '../support/harness';
+import { API_KEY, createHarness, csrfFrom, Harness, sampleOrder, signIn } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
@@ -177,4 +180,27 @@ test('admin actions need the password entered in the last 10 minutes; re-authent
   const ok = await admin.agent.post('/admin/reauth').type('form').send({ _csrf: csrf, password: admin.password, next: '/admin/users' });
   expect([ok.status, ok.headers.location]).toEqual([303, '/admin/users']);
   expect((await admin.agent.post('/admin/users').type('form').send({ _csrf: csrf, username: 'stale-1', role: 'staff' })).status).toBe(201);
+});
+
+test('"claimed by someone else" is decided by the database: holding a task for a decision is one compare-and-set', async () => {
+  const order = sampleOrder();
+  await insertOrder(h.db, order, { workflowId: `order-${order.orderNo}`, requestHash: 'x', now: dbTime() });
+  const [row] = await h.db('tasks').insert({
+    order_no: order.orderNo, kind: 'stockout', status: 'open', options_json: '["wait_for_restock","cancel_line"]', default_option: 'wait_for_restock',
+    deadline: dbTime(Date.now() + 3600_000), context_json: '{}', workflow_key: `test-${order.orderNo}`, created_at: dbTime(),
+  }).returning('id');
+  const id = typeof row === 'object' ? row.id : row;
+  // Two supervisors deciding the unclaimed task at once: exactly one holds it.
+  const [a, b] = await Promise.all([holdForDecision(h.db, id, 'sup.a'), holdForDecision(h.db, id, 'sup.b')]);
+  expect([a.kind, b.kind].sort()).toEqual(['ok', 'taken']);
+  const winner = a.kind === 'ok' ? 'sup.a' : 'sup.b';
+  expect((await h.db('tasks').where({ id }).first()).assignee).toBe(winner);
+  // A claim arriving after the hold loses too; the holder may hold again.
+  expect((await claimTask(h.db, id, 'sup.c')).kind).toBe('taken');
+  expect((await holdForDecision(h.db, id, winner)).kind).toBe('ok');
+  // A refused decision gives the task back to nobody (it was nobody's before).
+  await releaseHold(h.db, id, winner, null);
+  expect((await h.db('tasks').where({ id }).first()).assignee).toBeNull();
+  await h.db('tasks').where({ id }).update({ status: 'decided' });
+  expect((await holdForDecision(h.db, id, 'sup.a')).kind).toBe('closed');
 });
