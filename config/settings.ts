@@ -30,6 +30,8 @@ export interface Settings {
   continueAsNewAfterEvents: number | undefined;
   /** BOXFLOW_WAREHOUSE: `auto` (default; tests, bench, chaos) or `stations` (people at stations; what npm start runs). */
   warehouse: 'auto' | 'stations';
+  /** BOXFLOW_CODEC_KEYS: payload encryption keys, "<id>:<base64 32 bytes>,…", the first encrypting (worker/encryption-codec.ts). */
+  codecKeys: string | undefined;
 }
 
 function findProjectRoot(): string {
@@ -73,6 +75,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     timeScale: positiveNumber('BOXFLOW_TIME_SCALE', env.BOXFLOW_TIME_SCALE, 1),
     stockoutDefault: env.BOXFLOW_STOCKOUT_DEFAULT || undefined,
     warehouse: warehouseMode(env.BOXFLOW_WAREHOUSE),
+    codecKeys: env.BOXFLOW_CODEC_KEYS || undefined,
     continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

@@ -154,6 +154,27 @@ export async function claimTask(db: Db, id: number, by: string): Promise<ClaimRe
 }
 
 /**
+ * Holds an open task for the person deciding it, atomically: `UPDATE … SET assignee = me WHERE
+ * status = 'open' AND (assignee IS NULL OR assignee = me)`. So "claimed by someone else" is decided by
+ * the database, not by a read that a concurrent claim can overtake (issue 13). `previous` is what
+ * to restore when the decision is then refused.
+ */
+export async function holdForDecision(db: Db, id: number, by: string): Promise<ClaimResult> {
+  return db.transaction(async (trx) => {
+    const previous: string | null = (await trx('tasks').where({ id }).first('assignee'))?.assignee ?? null;
+    const changed = await trx('tasks').where({ id, status: 'open' }).andWhere((q) => q.whereNull('assignee').orWhere('assignee', by)).update({ assignee: by });
+    if (changed !== 1) return explainMiss(trx, id);
+    return { kind: 'ok', assignee: by, previous };
+  });
+}
+
+/** Undoes holdForDecision when the decision did not go through and the task was nobody's before. */
+export async function releaseHold(db: Db, id: number, by: string, previous: string | null): Promise<void> {
+  if (previous !== null) return;
+  await db('tasks').where({ id, status: 'open', assignee: by }).update({ assignee: null });
+}
+
+/**
  * Release a claim. The holder releases their own; releasing someone else's claim (`force`) is a
  * supervisor's call and needs a reason, which the audit log keeps.
  */

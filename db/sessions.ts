@@ -13,6 +13,8 @@ export interface SessionRecord {
   createdAt: string;
   expiresAt: string;
   lastSeenAt: string;
+  /** When the password was last entered in this session (sign-in or re-authentication). */
+  authenticatedAt?: string | null;
 }
 
 /** A live session joined with its (active) user, as the middleware needs it on every request. */
@@ -34,7 +36,13 @@ export async function insertSession(
     last_seen_at: now,
     ip: s.ip?.slice(0, 64) ?? null,
     user_agent: s.userAgent?.slice(0, 500) ?? null,
+    authenticated_at: s.userId === null ? null : now,
   });
+}
+
+/** The password was just entered again in this session. */
+export async function markReauthenticated(db: Db, id: string, now = new Date()): Promise<void> {
+  await db('sessions').where({ id }).update({ authenticated_at: dbTime(now) });
 }
 
 /** The session if it exists and has not expired; a deactivated user's session counts as gone. */
@@ -43,7 +51,7 @@ export async function findLiveSession(db: Db, id: string, now = new Date()): Pro
     .leftJoin('users as u', 'u.id', 's.user_id')
     .where('s.id', id)
     .andWhere('s.expires_at', '>', dbTime(now))
-    .first('s.*', 'u.username', 'u.display_name', 'u.role', 'u.active');
+    .first('s.*', 'u.username', 'u.display_name', 'u.role', 'u.active', 'u.must_change_password');
   if (!row) return undefined;
   if (row.user_id !== null && row.user_id !== undefined && !row.active) return undefined;
   return {
@@ -53,7 +61,8 @@ export async function findLiveSession(db: Db, id: string, now = new Date()): Pro
     createdAt: toIso(row.created_at)!,
     expiresAt: toIso(row.expires_at)!,
     lastSeenAt: toIso(row.last_seen_at)!,
-    user: row.user_id ? { id: row.user_id, username: row.username, displayName: row.display_name, role: row.role } : null,
+    authenticatedAt: toIso(row.authenticated_at),
+    user: row.user_id ? { id: row.user_id, username: row.username, displayName: row.display_name, role: row.role, ...(row.must_change_password ? { mustChangePassword: true } : {}) } : null,
   };
 }
 

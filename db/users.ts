@@ -134,3 +134,8 @@ export async function setUserPasswordHash(db: Db, id: number, passwordHash: stri
   const now = dbTime();
   await db('users').where({ id }).update({ password_hash: passwordHash, password_changed_at: now, updated_at: now });
 }
+
+/** A generated password (new user, reset) must be changed at the next sign-in; a chosen one clears it. */
+export async function setMustChangePassword(db: Db, id: number, value: boolean): Promise<void> {
+  await db('users').where({ id }).update({ must_change_password: value });
+}

@@ -14,6 +14,10 @@ import * as m012 from './012_stock_movements';
 import * as m013 from './013_warehouse_stations';
 import * as m014 from './014_warehouse_role_barcodes_bins';
 import * as m015 from './015_waves_scans_documents';
+import * as m020 from './020_webhook_events';
+import * as m021 from './021_api_keys';
+import * as m022 from './022_password_change_required';
+import * as m023 from './023_session_reauth';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -37,6 +41,10 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['013_warehouse_stations', m013],
   ['014_warehouse_role_barcodes_bins', m014],
   ['015_waves_scans_documents', m015],
+  ['020_webhook_events', m020],
+  ['021_api_keys', m021],
+  ['022_password_change_required', m022],
+  ['023_session_reauth', m023],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

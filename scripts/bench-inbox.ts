@@ -78,7 +78,7 @@ async function serveChild(dataDir: string): Promise<void> {
   const db = createDb(settings);
   // Lazy: the inbox never talks to Temporal; nothing connects unless a page asks.
   const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const app = createApp({ db, temporal: { client, taskQueue: 'bench', policy: buildPolicy({ timeScale: 1, stockoutDefault: undefined }) }, apiKey: 'bench', dataDir });
+  const app = createApp({ db, temporal: { client, taskQueue: 'bench', policy: buildPolicy({ timeScale: 1, stockoutDefault: undefined }) }, apiKey: 'bench-inbox-key-0123456789abcdef-boxflow', dataDir });
   const server = http.createServer(app).listen(0, '127.0.0.1', () => {
     process.stdout.write(`PORT ${(server.address() as AddressInfo).port}\n`);
   });

@@ -26,7 +26,7 @@ import { dbTime, toIso } from '../db/time';
 import { TASK_KINDS } from '../domain/tasks';
 import { freePort, startDevServer } from './dev-server';
 
-const API_KEY = 'bench-api-key';
+const API_KEY = 'bench-api-key-0123456789abcdef-boxflow';
 const SKU = 'BB-MOLLY-SPACE';
 
 // ---------------------------------------------------------------------------------------------

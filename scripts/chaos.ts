@@ -35,7 +35,7 @@ import { createApp } from '../web/app';
 import { DevServer, freePort, startDevServer } from './dev-server';
 import { checkWorkflowsAgree } from './ledger';
 
-const API_KEY = 'chaos-api-key';
+const API_KEY = 'chaos-api-key-0123456789abcdef-boxflow';
 // `shipped` ends fulfilment (P2.2); after it the workflow may still follow its parcels (tracking).
 const TERMINAL = ['shipped', 'delivered', 'returned', 'cancelled', 'failed'];
 const SKUS = ['BB-MOLLY-SPACE', 'BB-DIMOO-FOREST'];

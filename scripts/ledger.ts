@@ -12,6 +12,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
 import { createDb, Db } from '../db/knex';
 import { breachesOf, checkLedger, formatInvariants, Invariant } from '../db/ledger';
+import { dataConverterFor } from '../worker/encryption-codec';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
 
 /** `shipped` ends fulfilment (P2.2); after it the workflow may still follow its parcels (tracking). */
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
   const invariants = await checkLedger(db, scope);
   if (settings.temporal.address) {
     const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, settings.temporal.address));
-    invariants.push(await checkWorkflowsAgree(db, new Client({ connection, namespace: settings.temporal.namespace }), scope));
+    invariants.push(await checkWorkflowsAgree(db, new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) }), scope));
     await connection.close();
   } else invariants.push({ name: 'database status agrees with the workflow', ok: true, applicable: false, counts: { note: 'set TEMPORAL_ADDRESS to check' }, breaches: [] });
   await db.destroy();

@@ -9,7 +9,11 @@ import path from 'node:path';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/knex';
 import { loadTrainingModules, TrainingContentError } from '../training/content';
+import { fingerprintOf } from '../db/api-keys';
+import { assertOperatorKey } from '../web/api/auth';
 import { resolveApiKey } from '../web/api-key-file';
+import { generateWebhookSecret } from '../adapters/webhooks/standard-webhooks';
+import { sandboxWebhookSecretEnv, webhookSecretsFromEnv } from '../web/webhooks/secrets';
 import { ensureFirstAdmin } from '../web/auth/bootstrap';
 import { assertDevServerPortsFree, DevServer, portInUse, PortInUseError, startDevServer } from './dev-server';
 import { prepareDatabase } from './migrate';
@@ -47,6 +51,12 @@ async function main() {
   const appDb = createDb(settings);
   const firstAdmin = await ensureFirstAdmin(appDb).finally(() => appDb.destroy());
   const apiKey = resolveApiKey(settings);
+  try {
+    assertOperatorKey(apiKey);
+  } catch (err) {
+    console.error(`[start] ${(err as Error).message}`);
+    process.exit(1);
+  }
 
   let devServer: DevServer | undefined;
   let address = settings.temporal.address;
@@ -72,7 +82,9 @@ async function main() {
   }
   // npm start runs the warehouse with people at stations (/warehouse); BOXFLOW_WAREHOUSE=auto for the robot.
   const warehouse = process.env.BOXFLOW_WAREHOUSE || 'stations';
-  const env = { ...process.env, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey, BOXFLOW_WORKER_METRICS_ADDRESS: workerMetrics, BOXFLOW_WAREHOUSE: warehouse };
+  // Sandbox demo: webhook secrets generated once into data/webhook-secrets.json unless any is set.
+  const sandboxSecrets = settings.sandbox && Object.keys(webhookSecretsFromEnv()).length === 0 ? sandboxWebhookSecretEnv(settings.dataDir, generateWebhookSecret) : {};
+  const env = { ...process.env, ...sandboxSecrets, TEMPORAL_ADDRESS: address, BOXFLOW_DATA_DIR: settings.dataDir, BOXFLOW_API_KEY: apiKey, BOXFLOW_WORKER_METRICS_ADDRESS: workerMetrics, BOXFLOW_WAREHOUSE: warehouse };
   let stopping = false;
   const children = new Map<string, ChildProcess>();
   const run = (name: string, script: string) => {
@@ -97,7 +109,8 @@ async function main() {
     Metrics       ${web}/metrics (web, loopback only)${workerMetrics !== 'off' ? `, http://${workerMetrics}/metrics (worker)` : ''}
     Data          ${settings.dataDir}
     Warehouse     ${warehouse}${warehouse === 'stations' ? ` (people pick, pack and hand over at ${web}/warehouse)` : ' (the robot)'}
-    API key       ${apiKey}
+    API key       operator key, SHA-256 fingerprint ${fingerprintOf(apiKey)} (${settings.apiKey ? 'BOXFLOW_API_KEY' : `in ${path.join(settings.dataDir, 'api-key')}`});
+                  scoped keys for other callers: npm run key -- create <name> <scope…>
 
   ${firstAdmin
     ? `Sign in at ${web}/login as ${firstAdmin.username} / ${firstAdmin.password}; change it under Account.
@@ -105,9 +118,11 @@ async function main() {
     : `Sign in at ${web}/login. New users: the Users page (admins), or npm run user -- create <username> <role>`}
 
   Place an order:
-    curl -s -X POST ${web}/api/orders -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\
+    curl -s -X POST ${web}/api/orders -H "Authorization: Bearer ${settings.apiKey ? '$BOXFLOW_API_KEY' : `$(cat ${path.join(settings.dataDir, 'api-key')})`}" -H 'Content-Type: application/json' \\
       -d '{"orderNo":"DEMO-1001","type":"retail","customer":{"name":"王小明","phone":"13800138000"},"shippingAddress":{"name":"王小明","phone":"13800138000","line1":"浦东新区世纪大道 100 号","city":"上海","postalCode":"200120","country":"CN"},"lines":[{"sku":"BB-MOLLY-SPACE","quantity":2,"unitPrice":69}],"currency":"CNY","payment":{"method":"card","token":"tok_paid"}}'
     then open ${web}/orders/DEMO-1001
+  ${Object.keys(sandboxSecrets).length ? `Webhooks are signed (Standard Webhooks); secrets in ${path.join(settings.dataDir, 'webhook-secrets.json')}.
+  A signed payment result for a tok_pending order:  npm run key -- sign payment '{"orderNo":"…","status":"succeeded","reference":"…","amount":138}'` : 'Webhooks are signed with BOXFLOW_WEBHOOK_SECRETS_<PROVIDER> (README, "Signed webhooks").'}
 
   Ctrl-C stops everything.
 `);

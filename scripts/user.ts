@@ -8,7 +8,7 @@ import { loadSettings } from '../config/settings';
 import { recordAudit } from '../db/audit';
 import { createDb, migrateToLatest } from '../db/knex';
 import { deleteSessionsOfUser } from '../db/sessions';
-import { getUserByUsername, isRole, normalizeUsername, ROLES, setUserActive, setUserPasswordHash, USERNAME_PATTERN } from '../db/users';
+import { getUserByUsername, isRole, normalizeUsername, ROLES, setMustChangePassword, setUserActive, setUserPasswordHash, USERNAME_PATTERN } from '../db/users';
 import { createUserWithGeneratedPassword } from '../web/auth/bootstrap';
 import { generatePassword, hashPassword } from '../web/auth/passwords';
 
@@ -55,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       }
       const password = generatePassword();
       await setUserPasswordHash(db, user.id, await hashPassword(password));
+      await setMustChangePassword(db, user.id, true);
       await setUserActive(db, user.id, true);
       await deleteSessionsOfUser(db, user.id);
       await recordAudit(db, { actor, action: 'user.password_reset', subject: `user:${user.username}`, reason: 'reset with npm run user', data: { userId: user.id } });

@@ -12,10 +12,15 @@ import { ordersApi } from './api/orders.routes';
 import { afterHandOverApi } from './api/after-handover.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
+import { webhookSecretsFromEnv, WebhookSecrets } from './webhooks/secrets';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecRoutes } from './codec.routes';
+import { EncryptionCodec, parseCodecKeys } from '../worker/encryption-codec';
 import { csrfProtection } from './auth/csrf';
 import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
 import { analyticsPages } from './pages/analytics.pages';
+import { apiKeyPages } from './pages/api-keys.pages';
 import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
@@ -45,13 +50,19 @@ export interface AppDeps {
   logger?: Logger;
   /** Set when tracing is on (observability/tracing.ts): a span per request. */
   tracer?: Tracer;
+  /** Inbound webhook secrets per provider; default BOXFLOW_WEBHOOK_SECRETS_<PROVIDER> (web/webhooks/secrets.ts). */
+  webhookSecrets?: WebhookSecrets;
+  /** The payload codec for /codec/encode and /codec/decode; default from BOXFLOW_CODEC_KEYS. */
+  codec?: PayloadCodec;
+  /** Express `trust proxy`; default BOXFLOW_TRUST_PROXY (trustProxySetting). */
+  trustProxy?: string;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxySetting(trustProxy ?? process.env.BOXFLOW_TRUST_PROXY));
   // Operating it (issue 14): RED metrics for every request and GET /metrics (loopback or key only).
   const metrics = createWebMetrics({
     db,
@@ -86,13 +97,14 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use('/static', express.static(path.join(__dirname, 'public').replace(`${path.sep}dist${path.sep}`, path.sep), { maxAge: '1h' }));
   app.use(healthRoutes(db, temporal));
 
+  // Webhooks are signed by each provider (Standard Webhooks over the raw body), not sent with the API key.
+  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv()));
   const api = express.Router();
-  api.use(requireApiKey(apiKey));
+  api.use(requireApiKey(db, apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(ordersApi(db, temporal));
   api.use(tasksApi(db, temporal));
   api.use(afterHandOverApi(db, temporal));
-  api.use(webhooksApi(db, temporal));
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));
   api.use(analyticsApi(db));
@@ -105,8 +117,11 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   // Page routers mounted below this point get req.user, res.locals.csrfToken and the CSRF check.
   app.use(express.urlencoded({ extended: false, limit: '100kb' }));
   app.use(sessionMiddleware(db));
+  // The Temporal UI's codec endpoint: JSON, supervisor session, no form (so before the CSRF check).
+  app.use(codecRoutes(codec ?? defaultCodec(), (process.env.BOXFLOW_CODEC_CORS_ORIGINS ?? '').split(/[\s,]+/).filter(Boolean)));
   app.use(csrfProtection());
   app.use(authRoutes(db, auth));
+  app.use(apiKeyPages(db, apiKey));
   app.use(orderPages(db));
   app.use(analyticsPages(db));
   app.use(servicePages(db));
@@ -137,4 +152,24 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
     void renderPage(req, res, 'error', { messageKey: 'error.title', requestId: req.id }, 500);
   });
   return app;
+}
+
+function defaultCodec(): PayloadCodec | undefined {
+  const keys = parseCodecKeys(loadSettings().codecKeys);
+  return keys.length ? new EncryptionCodec(keys) : undefined;
+}
+
+/**
+ * BOXFLOW_TRUST_PROXY: which proxies may name the client's address in X-Forwarded-For (sign-in rate
+ * limits and lockouts are per address). Unset: loopback only (a proxy on the same machine). A number:
+ * that many proxy hops in front (e.g. 1 behind one TLS proxy or load balancer). Otherwise addresses
+ * or subnets, comma-separated ("10.0.0.0/8, loopback"); "false" or "0": trust none.
+ */
+export function trustProxySetting(raw: string | undefined): boolean | number | string {
+  const v = (raw ?? '').trim();
+  if (!v) return 'loopback';
+  if (v === 'false' || v === '0' || v === 'off') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (v === 'true') throw new Error('BOXFLOW_TRUST_PROXY=true would let any client choose its address; give the number of proxy hops or their addresses');
+  return v;
 }

@@ -10,6 +10,7 @@ import { clientInterceptors, setupTracing, traceKnex } from '../observability/tr
 import { buildPolicy } from '../domain/policy';
 import { createDb } from '../db/knex';
 import { getTrainingModules, TrainingContentError } from '../training/content';
+import { dataConverterFor } from '../worker/encryption-codec';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
 import { createApp } from './app';
 import { resolveApiKey } from './api-key-file';
@@ -38,7 +39,7 @@ async function main() {
   if (tracing) traceKnex(db, tracing.tracer);
   const address = settings.temporal.address ?? 'localhost:7233';
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
-  const client = new Client({ connection, namespace: settings.temporal.namespace, interceptors: clientInterceptors(tracing) });
+  const client = new Client({ connection, namespace: settings.temporal.namespace, interceptors: clientInterceptors(tracing), dataConverter: dataConverterFor(settings.codecKeys) });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse }) };
   const apiKey = resolveApiKey(settings);
   const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: ops.metricsKey }, tracer: tracing?.tracer }));

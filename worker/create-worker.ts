@@ -7,6 +7,7 @@ import { createLogSender, NotificationSender } from '../adapters/notifications/s
 import { createSmtpSender } from '../adapters/notifications/smtp';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
+import { dataConverterFor } from './encryption-codec';
 import { temporalConnectionOptions } from './temporal-connection';
 
 export interface FulfillmentWorkerOptions {
@@ -43,6 +44,8 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
     // A nondeterminism error (workflow code changed under an order in flight) fails the workflow
     // visibly instead of retrying its task forever behind a "Running" status.
     workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] },
+    // Encrypted payloads when BOXFLOW_CODEC_KEYS is set (customer data is ciphertext in histories).
+    dataConverter: dataConverterFor(settings.codecKeys),
     ...opts.overrides,
   });
   return { worker, connection };

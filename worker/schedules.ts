@@ -1,5 +1,6 @@
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Settings } from '../config/settings';
+import { dataConverterFor } from './encryption-codec';
 import { temporalConnectionOptions } from './temporal-connection';
 
 /** How often abandoned orders are looked for (orders whose workflow ended without compensating). */
@@ -14,7 +15,7 @@ export const SETTLE_ABANDONED_EVERY = '10 minutes';
 export async function ensureSettlementSchedule(settings: Settings, address: string): Promise<string> {
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
   try {
-    const client = new Client({ connection, namespace: settings.temporal.namespace });
+    const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
     const scheduleId = `boxflow-settle-abandoned-${settings.temporal.taskQueue}`;
     try {
       await client.schedule.create({

@@ -8,6 +8,7 @@ import { createFlakySender, NotificationSender, OutgoingMessage } from '../../ad
 import { getStock } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, maybeRecordWorkflowHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, signIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { signedPost, TEST_WEBHOOK_SECRETS } from '../support/webhooks';
 
 const sent: OutgoingMessage[] = [];
 const memory: NotificationSender = { name: 'memory', async send(m) { sent.push(m); } };
@@ -64,16 +65,22 @@ test.concurrent('webhooks are deduplicated by event id and wake the tracking wor
   await orderResult(h, order.orderNo);
   const [shipment] = await waitFor('the waybill', async () => (await h.db('shipments').where({ order_no: order.orderNo }).whereNotNull('tracking_no')).length ? h.db('shipments').where({ order_no: order.orderNo }) : undefined);
   const event = { eventId: `${shipment.tracking_no}-push-1`, trackingNo: shipment.tracking_no, status: '签收', occurredAt: new Date().toISOString(), description: '已签收(快递柜)' };
-  const first = await h.api().post('/api/webhooks/tracking/sf').send(event);
+  // Signed with SF's own secret; the API key alone opens nothing here.
+  expect((await h.api().post('/api/webhooks/tracking/sf').send(event)).status).toBe(401);
+  expect((await signedPost(h.app, '/api/webhooks/tracking/sf', event, { secret: TEST_WEBHOOK_SECRETS.yto[0] })).status).toBe(401);
+  const first = await signedPost(h.app, '/api/webhooks/tracking/sf', event, { id: `msg-${event.eventId}` });
   expect(first.status).toBe(202);
   expect(first.body).toMatchObject({ duplicate: false, status: 'delivered' });
-  const again = await h.api().post('/api/webhooks/tracking/sf').send(event);
+  // The same message again is a replay; the same carrier event in a new message is a duplicate, stored once.
+  const replay = await signedPost(h.app, '/api/webhooks/tracking/sf', event, { id: `msg-${event.eventId}` });
+  expect([replay.status, replay.body.error]).toEqual([409, 'replayed']);
+  const again = await signedPost(h.app, '/api/webhooks/tracking/sf', event);
   expect(again.body.duplicate).toBe(true);
   expect(await h.db('tracking_events').where({ event_id: event.eventId })).toHaveLength(1);
   await orderStatusIs(h, order.orderNo, 'delivered', 30_000);
-  expect((await h.api().post('/api/webhooks/tracking/sf').send({ ...event, eventId: 'x-1', trackingNo: 'NOPE' })).status).toBe(404);
-  expect((await h.api().post('/api/webhooks/tracking/ups').send(event)).status).toBe(400);
-  expect((await h.api().post('/api/webhooks/tracking/sf').send({ ...event, extra: 1 })).status).toBe(400);
+  expect((await signedPost(h.app, '/api/webhooks/tracking/sf', { ...event, eventId: 'x-1', trackingNo: 'NOPE' })).status).toBe(404);
+  expect((await signedPost(h.app, '/api/webhooks/tracking/ups', event)).status).toBe(400);
+  expect((await signedPost(h.app, '/api/webhooks/tracking/sf', { ...event, extra: 1 })).status).toBe(400);
 });
 
 test.concurrent('delay: no scan past the threshold tells the customer and opens a task; reship books a new parcel', async () => {

@@ -12,6 +12,7 @@ import { createSandboxPaymentProvider } from '../../adapters/payments';
 import { getStock, setOnHand } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { sendPaymentResult } from '../support/webhooks';
 
 let h: Harness;
 beforeAll(async () => {
@@ -49,13 +50,13 @@ describe('the charge of a cancelled order', () => {
     expect((await h.db('payments').where({ order_no: order.orderNo, kind: 'charge' }).first()).status).toBe('voided');
 
     // The provider's "succeeded" webhook arrives after all: no longer 409 and forgotten.
-    const late = await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'succeeded' });
+    const late = await sendPaymentResult(h, order.orderNo, 'succeeded');
     expect(late.status).toBe(202);
     expect(late.body).toMatchObject({ accepted: true, settlement: 'refund_after_cancellation' });
     await h.client.workflow.getHandle(`late-payment-${order.orderNo}`).result();
     expect(await held(order.orderNo)).toBe(0);
     // Delivered twice: settled once.
-    expect((await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'succeeded' })).status).toBe(202);
+    expect((await sendPaymentResult(h, order.orderNo, 'succeeded')).status).toBe(202);
     expect((await ledger(order.orderNo)).filter((r) => r.kind === 'refund')).toHaveLength(0);
   });
 

@@ -5,6 +5,7 @@
 import { getStock, setOnHand } from '../../db/inventory';
 import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, orderStatusIs, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { sendPaymentResult } from '../support/webhooks';
 
 let h: Harness;
 beforeAll(async () => {
@@ -29,8 +30,8 @@ test('no payment before the deadline: the order is cancelled and its stock relea
   // A webhook after the order closed is not lost silently: a success is settled (refunded, if the
   // voided charge was paid after all), a failure has nothing left to change (409).
   await workflowHandle(h, order.orderNo).result();
-  expect((await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'failed' })).status).toBe(409);
-  const late = await h.api().post('/api/webhooks/payment').send({ orderNo: order.orderNo, status: 'succeeded' });
+  expect((await sendPaymentResult(h, order.orderNo, 'failed')).status).toBe(409);
+  const late = await sendPaymentResult(h, order.orderNo, 'succeeded');
   expect(late.status).toBe(202);
   expect(late.body.settlement).toBe('refund_after_cancellation');
 });

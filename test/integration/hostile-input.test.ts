@@ -19,6 +19,7 @@ import request from 'supertest';
 import { isSqlite } from '../../db/knex';
 import { createHarness, Harness, sampleOrder, signIn, SignedIn } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
+import { signedPost } from '../support/webhooks';
 
 let h: Harness;
 let admin: SignedIn;
@@ -170,6 +171,28 @@ function api(method: 'get' | 'post' | 'put', path: string) {
   return h.api()[method](path);
 }
 
+/** Where a body goes: the API with the key, or a webhook signed by its provider. */
+function bodyTo(method: 'post' | 'put', path: string): { set(name: string, value: string): { send(body: string | Buffer | object): ReturnType<ReturnType<typeof api>['send']> }; send(body: string | Buffer | object): ReturnType<ReturnType<typeof api>['send']> } {
+  if (method === 'post' && /^\/api\/webhooks\/(payment|tracking\/(sf|yto|dhl|fedex))$/i.test(path)) return signing(path);
+  return api(method, path);
+}
+
+/** Webhooks are signed by their provider, not sent with the API key: hostile bodies arrive validly signed. */
+function signing(path: string) {
+  let contentType: string | undefined;
+  const w = {
+    set(name: string, value: string) {
+      if (name.toLowerCase() === 'content-type') contentType = value;
+      return w;
+    },
+    send(body: string | Buffer | object) {
+      const raw = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body);
+      return signedPost(h.app, path, raw, { contentType });
+    },
+  };
+  return w;
+}
+
 function clearMessage(res: { status: number; body: any; text: string; headers: Record<string, string> }): boolean {
   if ((res.headers['content-type'] ?? '').includes('json')) {
     const b = res.body ?? {};
@@ -202,7 +225,7 @@ async function judgeP(label: string, req: PromiseLike<any> & { timeout?(ms: numb
 }
 
 function sendRaw(ep: { method: 'post' | 'put'; path: string }, raw: string | Buffer, contentType = 'application/json') {
-  return api(ep.method, ep.path).set('Content-Type', contentType).send(raw);
+  return bodyTo(ep.method, ep.path).set('Content-Type', contentType).send(raw);
 }
 
 async function hammerJsonEndpoint(ep: Endpoint): Promise<void> {
@@ -211,30 +234,30 @@ async function hammerJsonEndpoint(ep: Endpoint): Promise<void> {
   for (const raw of MALFORMED_JSON) await judgeP(label(`malformed ${JSON.stringify(raw)}`), sendRaw(ep, raw));
   for (const [name, raw] of NOT_OBJECTS) await judgeP(label(`body ${name}`), sendRaw(ep, raw));
   await judgeP(label('empty body'), sendRaw(ep, ''));
-  await judgeP(label('huge body (200 kB)'), api(ep.method, ep.path).send({ ...(ep.valid as object), padding: 'x'.repeat(200_000) }));
+  await judgeP(label('huge body (200 kB)'), bodyTo(ep.method, ep.path).send({ ...(ep.valid as object), padding: 'x'.repeat(200_000) }));
   await judgeP(label('deeply nested body (5000 levels)'), sendRaw(ep, `${'['.repeat(5000)}${']'.repeat(5000)}`));
   await judgeP(label('deeply nested object (3000 levels)'), sendRaw(ep, `${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`));
   await judgeP(label('prototype pollution'), sendRaw(ep, JSON.stringify({ ...(ep.valid as object) }).replace(/^\{/, '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}},')));
   await judgeP(label('form-encoded instead of JSON'), sendRaw(ep, 'a=1&b=2', 'application/x-www-form-urlencoded'));
   await judgeP(label('text/plain'), sendRaw(ep, JSON.stringify(ep.valid), 'text/plain'));
-  await judgeP(label('extra top-level field'), api(ep.method, ep.path).send({ ...(ep.valid as object), isAdmin: true }));
-  await judgeP(label('extra field with script'), api(ep.method, ep.path).send({ ...(ep.valid as object), [SCRIPT]: SQL }));
+  await judgeP(label('extra top-level field'), bodyTo(ep.method, ep.path).send({ ...(ep.valid as object), isAdmin: true }));
+  await judgeP(label('extra field with script'), bodyTo(ep.method, ep.path).send({ ...(ep.valid as object), [SCRIPT]: SQL }));
 
   for (const p of fieldPaths(ep.valid)) {
     const key = show(p);
     const generic = key.replace(/\.\d+(\.|$)/g, '.*$1');
     const isFree = (ep.freeText ?? []).some((f) => f === key || f === generic);
     const isQty = (ep.quantities ?? []).some((f) => f === key || f === generic);
-    if (!(ep.optional ?? []).some((f) => f === key || f === generic)) await judgeP(label(`missing ${key}`), api(ep.method, ep.path).send(setAt(ep.valid, p, undefined, true) as object));
+    if (!(ep.optional ?? []).some((f) => f === key || f === generic)) await judgeP(label(`missing ${key}`), bodyTo(ep.method, ep.path).send(setAt(ep.valid, p, undefined, true) as object));
     const parent = p.slice(0, -1);
-    if (parent.length && typeof p[p.length - 1] === 'string') await judgeP(label(`extra field beside ${key}`), api(ep.method, ep.path).send(setAt(ep.valid, [...parent, 'unexpected'], SCRIPT) as object));
+    if (parent.length && typeof p[p.length - 1] === 'string') await judgeP(label(`extra field beside ${key}`), bodyTo(ep.method, ep.path).send(setAt(ep.valid, [...parent, 'unexpected'], SCRIPT) as object));
     const values = isQty ? [...BAD_VALUES, ...BAD_QUANTITIES] : isFree ? BAD_VALUES.filter(([n]) => !['number', 'negative', 'fraction', 'enormous', 'beyond safe integer'].includes(n) || true) : BAD_FORMAT_VALUES;
     for (const [name, value] of values) {
       // Free text may hold any printable text, a number is not text either: only shapes and sizes are wrong.
       // An optional field sent as null or "" is absent, which is valid.
       const isOptional = (ep.optional ?? []).some((f) => f === key || f === generic);
       if (isOptional && ['null', 'empty string', 'blank'].includes(name)) continue;
-      await judgeP(label(`${key} = ${name}`), api(ep.method, ep.path).send(setAt(ep.valid, p, value) as object));
+      await judgeP(label(`${key} = ${name}`), bodyTo(ep.method, ep.path).send(setAt(ep.valid, p, value) as object));
     }
   }
   expect({ endpoint: `${ep.method.toUpperCase()} ${ep.path}`, changed: (await fingerprint()) !== before }).toEqual({ endpoint: `${ep.method.toUpperCase()} ${ep.path}`, changed: false });
@@ -252,7 +275,7 @@ function jsonEndpoints(): Endpoint[] {
     },
     { name: 'decide a task', method: 'post', path: `/api/tasks/${taskId}/decision`, valid: { decision: 'no_such_option', note: 'n', decidedBy: 'd' }, optional: ['note', 'decidedBy'], freeText: ['note', 'decidedBy', 'decision'] },
     { name: 'cancel an order', method: 'post', path: `/api/orders/${orderNo}/cancel`, valid: { reason: 'customer asked', requestedBy: 'cs' }, optional: ['requestedBy'], freeText: ['reason', 'requestedBy'] },
-    { name: 'payment webhook', method: 'post', path: '/api/webhooks/payment', valid: { orderNo: 'NO-SUCH-ORDER', status: 'succeeded', reference: 'ref-1' }, optional: ['reference'], freeText: ['reference'] },
+    { name: 'payment webhook', method: 'post', path: '/api/webhooks/payment', valid: { orderNo: 'NO-SUCH-ORDER', status: 'succeeded', reference: 'ref-1', amount: 10, currency: 'CNY' }, optional: ['currency'], freeText: ['reference'], quantities: ['amount'] },
     { name: 'tracking webhook', method: 'post', path: '/api/webhooks/tracking/SF', valid: { eventId: 'ev-1', trackingNo: 'SF000', status: 'in_transit', occurredAt: new Date().toISOString(), description: 'scan', location: 'Shanghai' }, optional: ['description', 'location'], freeText: ['description', 'location'] },
     { name: 'open a return', method: 'post', path: `/api/orders/${orderNo}/returns`, valid: { lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 1 }], reason: 'wrong colour' }, freeText: ['reason'], quantities: ['lines.*.quantity'] },
     { name: 'receive a return', method: 'post', path: '/api/returns/RMA-NONE/receive', valid: { lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 1, condition: 'resellable' }], receivedBy: 'wh' }, optional: ['receivedBy'], freeText: ['receivedBy'], quantities: ['lines.*.quantity'] },

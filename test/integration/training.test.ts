@@ -90,28 +90,38 @@ describe('a run of a module', () => {
 
   it('a photo item refuses the wrong type and a too big file (4xx, nothing written), accepts a PNG', async () => {
     const item = module().items.find((i) => i.requires === 'photo')!;
-    const url = `/training/runs/${runId}/items/${item.id}?_csrf=${encodeURIComponent(staff.csrfToken)}`;
+    const url = `/training/runs/${runId}/items/${item.id}`;
     const before = evidenceFiles().length;
 
-    const noPhoto = await staff.agent.post(url).field('action', 'done');
+    const noPhoto = await staff.agent.post(url).field('_csrf', staff.csrfToken).field('action', 'done');
     expect(noPhoto.status).toBe(400);
 
     // A text file calling itself a PNG: the first bytes decide.
-    const fake = await staff.agent.post(url).field('action', 'done').attach('photo', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), { filename: 'x.png', contentType: 'image/png' });
+    const fake = await staff.agent.post(url).field('_csrf', staff.csrfToken).field('action', 'done').attach('photo', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'), { filename: 'x.png', contentType: 'image/png' });
     expect(fake.status).toBe(415);
 
     const big = Buffer.concat([makePng(), Buffer.alloc(5 * 1024 * 1024)]);
-    const tooBig = await staff.agent.post(url).field('action', 'done').attach('photo', big, { filename: 'big.png', contentType: 'image/png' });
+    const tooBig = await staff.agent.post(url).field('_csrf', staff.csrfToken).field('action', 'done').attach('photo', big, { filename: 'big.png', contentType: 'image/png' });
     expect(tooBig.status).toBe(413);
 
-    // Without the CSRF token in the URL the multipart form is refused.
+    // Without the CSRF token (a form field; never in the URL) the multipart form is refused.
     const noCsrf = await staff.agent.post(`/training/runs/${runId}/items/${item.id}`).field('action', 'done').attach('photo', makePng(), { filename: 'p.png', contentType: 'image/png' });
     expect(noCsrf.status).toBe(403);
+    const inUrl = await staff.agent.post(`${url}?_csrf=${encodeURIComponent(staff.csrfToken)}`).field('action', 'done').attach('photo', makePng(), { filename: 'p.png', contentType: 'image/png' });
+    expect(inUrl.status).toBe(403); // the token in the URL is no longer accepted
+    // Someone else's run: refused before the upload is read (404 as for any run that is not theirs, not the 413 of reading 5 MB).
+    const stranger = await signIn(h, 'staff');
+    const notYours = await stranger.agent.post(url).field('_csrf', stranger.csrfToken).field('action', 'done').attach('photo', big, { filename: 'big.png', contentType: 'image/png' });
+    expect(notYours.status).toBe(404);
 
     expect(evidenceFiles().length).toBe(before);
     expect(await h.db('training_run_items').where({ run_id: runId, item_id: item.id }).first()).toBeUndefined();
 
-    const ok = await staff.agent.post(url).field('action', 'done').attach('photo', makePng(), { filename: '../../etc/passwd.png', contentType: 'image/png' });
+    // A photo with EXIF (GPS position) is stored without it.
+    const png = makePng();
+    const exif = Buffer.concat([Buffer.from([0, 0, 0, 20]), Buffer.from('eXIf'), Buffer.from('MM\0*GPS 31.23N121.47'), Buffer.alloc(4)]);
+    const withGps = Buffer.concat([png.subarray(0, png.length - 12), exif, png.subarray(png.length - 12)]);
+    const ok = await staff.agent.post(url).field('_csrf', staff.csrfToken).field('action', 'done').attach('photo', withGps, { filename: '../../etc/passwd.png', contentType: 'image/png' });
     expect(ok.status).toBe(303);
     const row = await h.db('training_run_items').where({ run_id: runId, item_id: item.id }).first();
     expect(row.evidence_mime).toBe('image/png');
@@ -123,6 +133,8 @@ describe('a run of a module', () => {
     expect(own.status).toBe(200);
     expect(own.headers['content-type']).toMatch(/^image\/png/);
     expect(Buffer.from(own.body).subarray(0, 4).toString('latin1')).toBe('\x89PNG');
+    expect(Buffer.from(own.body).toString('latin1')).not.toContain('GPS');
+    expect(Buffer.from(own.body)).toEqual(png);
     expect((await supervisor.agent.get(`/training/runs/${runId}/items/${item.id}/evidence`)).status).toBe(200);
     const other = await signIn(h, 'staff');
     expect((await other.agent.get(`/training/runs/${runId}/items/${item.id}/evidence`)).status).toBe(404);
@@ -141,8 +153,8 @@ describe('a run of a module', () => {
       expect((await staff.post(`/training/runs/${runId}/items/${it.id}`, { action: 'done', note: 'ok' })).status).toBe(303);
     }
     for (const it of module().items.filter((i) => i.requires === 'photo')) {
-      const url = `/training/runs/${runId}/items/${it.id}?_csrf=${encodeURIComponent(staff.csrfToken)}`;
-      expect((await staff.agent.post(url).field('action', 'done').attach('photo', makePng(), { filename: 'p.png', contentType: 'image/png' })).status).toBe(303);
+      const url = `/training/runs/${runId}/items/${it.id}`;
+      expect((await staff.agent.post(url).field('_csrf', staff.csrfToken).field('action', 'done').attach('photo', makePng(), { filename: 'p.png', contentType: 'image/png' })).status).toBe(303);
     }
     const page = await staff.agent.get(`/training/runs/${runId}`).set('Cookie', 'lang=en');
     expect(page.text).toContain(`${module().items.length} of ${module().items.length} done`);
@@ -192,8 +204,8 @@ describe('a run of a module', () => {
     const page = await staff.agent.get(`/training/runs/${runId}`);
     expect(page.text).toContain('照片看不清,请重拍');
     const item = module().items.find((i) => i.requires === 'photo')!;
-    const url = `/training/runs/${runId}/items/${item.id}?_csrf=${encodeURIComponent(staff.csrfToken)}`;
-    expect((await staff.agent.post(url).field('action', 'save').attach('photo', makePng(8, 8), { filename: 'again.png', contentType: 'image/png' })).status).toBe(303);
+    const url = `/training/runs/${runId}/items/${item.id}`;
+    expect((await staff.agent.post(url).field('_csrf', staff.csrfToken).field('action', 'save').attach('photo', makePng(8, 8), { filename: 'again.png', contentType: 'image/png' })).status).toBe(303);
     expect((await staff.post(`/training/runs/${runId}/submit`)).status).toBe(303);
     const audit = await h.db('audit_log').where({ action: 'training.send_back' });
     expect(audit).toHaveLength(1);

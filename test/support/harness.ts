@@ -18,8 +18,10 @@ import { createApp } from '../../web/app';
 import { createUser, Role } from '../../db/users';
 import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
+import { dataConverterFor } from '../../worker/encryption-codec';
 import type { NotificationSender } from '../../adapters/notifications/sender';
 import { createTestDatabase } from './test-database';
+import { TEST_WEBHOOK_SECRETS } from './webhooks';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -28,7 +30,7 @@ function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
-export const API_KEY = 'test-api-key';
+export const API_KEY = 'test-api-key-0123456789abcdef-boxflow';
 
 export interface Harness {
   db: Db;
@@ -75,9 +77,9 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   await migrateToLatest(db);
   await seedDemoCatalog(db);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: settings.temporal.namespace });
+  const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0] });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

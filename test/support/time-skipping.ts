@@ -28,6 +28,7 @@ import { createApp } from '../../web/app';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 import { findTemporalTestServer } from '../../scripts/temporal-cli';
 import { API_KEY, waitFor } from './harness';
+import { TEST_WEBHOOK_SECRETS } from './webhooks';
 import { createTestDatabase } from './test-database';
 
 /** Temporal's default warns at 10,240 events and terminates at 51,200: every run must stay well below. */
@@ -77,7 +78,7 @@ export async function createTimeSkippingWorld(opts: { env?: Record<string, strin
     });
     const running = worker.run();
     const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents });
-    const app = createApp({ db, temporal: { client: env.client, taskQueue, policy }, apiKey: API_KEY });
+    const app = createApp({ db, temporal: { client: env.client, taskQueue, policy }, apiKey: API_KEY, webhookSecrets: TEST_WEBHOOK_SECRETS });
     return {
       env,
       db,

@@ -12,6 +12,7 @@
 import { sampleOrder, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 import { createTimeSkippingWorld, expectEveryRunUnder, untilIdleOnTimer, TimeSkippingWorld, untilStatus } from '../support/time-skipping';
+import { signedPost } from '../support/webhooks';
 
 const BUDGET = 500;
 /** A run ends at the first wake-up past its budget: one wake-up's events at most above it. */
@@ -44,7 +45,7 @@ test('scans every 6 hours for 30 days, then delivered: tracking ends, several ru
   const raw = RAW[parcel.carrier];
 
   const scan = async (n: number, status: string) => {
-    const res = await world.api().post(`/api/webhooks/tracking/${parcel.carrier}`).send({
+    const res = await signedPost(world.app, `/api/webhooks/tracking/${parcel.carrier}`, {
       eventId: `${parcel.tracking_no}-scan-${n}`, trackingNo: parcel.tracking_no, status, occurredAt: new Date(await world.now()).toISOString(), description: `scan ${n}`, location: 'on the way',
     });
     expect(res.status).toBe(202);

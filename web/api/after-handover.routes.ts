@@ -3,7 +3,6 @@ import type { Db } from '../../db/knex';
 import { getReturn } from '../../db/returns';
 import type { TemporalGateway } from '../services/order-intake';
 import { openReturn, receiveReturn, ReturnResult } from '../services/returns';
-import { receiveTrackingWebhook } from '../services/tracking-webhook';
 import type { Response } from 'express';
 
 function send(res: Response, r: ReturnResult) {
@@ -13,16 +12,9 @@ function send(res: Response, r: ReturnResult) {
   if (r.kind === 'created' || r.kind === 'existing') res.status(r.kind === 'created' ? 201 : r.body.status === 'receiving' ? 202 : 200).json(r.body);
 }
 
-/** P3: carrier tracking webhooks and returns. */
+/** P3: returns (the carriers' tracking webhooks are in webhooks.routes.ts, signed). */
 export function afterHandOverApi(db: Db, temporal: TemporalGateway): Router {
   const r = Router();
-
-  r.post('/webhooks/tracking/:carrier', async (req, res) => {
-    const result = await receiveTrackingWebhook(db, temporal, req.params.carrier, req.body);
-    if (result.kind === 'invalid') return void res.status(400).json({ error: 'validation_failed', details: result.issues });
-    if (result.kind === 'not_found') return void res.status(404).json({ error: 'not_found', message: result.message });
-    res.status(202).json(result.body);
-  });
 
   r.post('/orders/:orderNo/returns', async (req, res) => send(res, await openReturn(db, temporal, req.params.orderNo, req.body)));
 

@@ -5,6 +5,7 @@ import { validateAddress } from '../../domain/order-validation';
 import { TASK_KINDS } from '../../domain/tasks';
 import type { Address } from '../../domain/types';
 import { CommandResult, cancelOrder, decideTask } from '../services/order-commands';
+import { callerName } from './auth';
 import { parseListQuery } from './list-query';
 import type { TemporalGateway } from '../services/order-intake';
 
@@ -73,7 +74,9 @@ export function tasksApi(db: Db, temporal: TemporalGateway): Router {
     }
     const decision = textField(req.body, 'decision', 40, true, details);
     const note = textField(req.body, 'note', 2000, false, details);
-    const decidedBy = textField(req.body, 'decidedBy', 100, false, details) ?? 'api';
+    // Who decided is the key that was used; a decidedBy in the body is checked but chooses nothing.
+    textField(req.body, 'decidedBy', 100, false, details);
+    const decidedBy = callerName(req);
     if (details.length || !decision) {
       res.status(400).json({ error: 'validation_failed', details });
       return;
@@ -87,7 +90,8 @@ export function tasksApi(db: Db, temporal: TemporalGateway): Router {
     if (req.body !== undefined && !isObj(req.body)) details.push({ path: '', message: 'body must be a JSON object' });
     for (const k of Object.keys(body)) if (!['reason', 'requestedBy'].includes(k)) details.push({ path: k, message: 'is not a known field' });
     const reason = textField(body, 'reason', 500, true, details);
-    const requestedBy = textField(body, 'requestedBy', 100, false, details) ?? 'api';
+    textField(body, 'requestedBy', 100, false, details);
+    const requestedBy = callerName(req);
     if (details.length || !reason) {
       res.status(400).json({ error: 'validation_failed', details });
       return;

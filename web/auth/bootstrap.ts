@@ -1,6 +1,6 @@
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
-import { countUsers, createUser, Role, UsernameTakenError, UserRecord } from '../../db/users';
+import { countUsers, createUser, Role, setMustChangePassword, UsernameTakenError, UserRecord } from '../../db/users';
 import { generatePassword, hashPassword } from './passwords';
 
 /**
@@ -27,6 +27,7 @@ export async function createUserWithGeneratedPassword(
 ): Promise<{ user: UserRecord; password: string }> {
   const password = generatePassword();
   const user = await createUser(db, { ...input, passwordHash: await hashPassword(password) });
+  await setMustChangePassword(db, user.id, true);
   await recordAudit(db, { actor, action: 'user.create', subject: `user:${user.username}`, reason, data: { userId: user.id, role: user.role } });
   return { user, password };
 }

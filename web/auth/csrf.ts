@@ -19,10 +19,21 @@ function sentToken(req: Request): string | undefined {
   if (typeof header === 'string' && header) return header;
   const body = req.body as Record<string, unknown> | undefined;
   if (body && typeof body[CSRF_FIELD] === 'string') return body[CSRF_FIELD] as string;
-  // multipart/form-data is parsed later, by the route's own multer: such forms put the token in
-  // the action URL (?_csrf=…) instead. Only for multipart, so ordinary links never carry it.
-  if (req.is('multipart/form-data') && typeof req.query[CSRF_FIELD] === 'string') return req.query[CSRF_FIELD] as string;
   return undefined;
+}
+
+/**
+ * multipart/form-data is parsed by the route's own multer, after the route has checked who may
+ * upload (issue 13: the token no longer travels in the URL, and nobody else's upload is read). Only
+ * these routes may defer the check, and each calls `csrfTokenValid` right after parsing.
+ */
+const DEFERRED_MULTIPART = [/^\/training\/runs\/[^/]+\/items\/[^/]+$/];
+
+/** The deferred check, for a route that parsed its multipart body itself. */
+export function csrfTokenValid(req: Request): boolean {
+  const expected = req.authSession?.csrfToken;
+  const sent = sentToken(req);
+  return !!(expected && sent && sameToken(sent, expected));
 }
 
 /**
@@ -33,6 +44,7 @@ function sentToken(req: Request): string | undefined {
 export function csrfProtection(): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     if (SAFE_METHODS.has(req.method) || req.originalUrl === '/api' || req.originalUrl.startsWith('/api/')) return next();
+    if (req.is('multipart/form-data') && typeof req.headers[CSRF_HEADER] !== 'string' && DEFERRED_MULTIPART.some((re) => re.test(req.path))) return next();
     const expected = req.authSession?.csrfToken;
     const sent = sentToken(req);
     if (expected && sent && sameToken(sent, expected)) return next();

@@ -2,7 +2,7 @@ import { Request, Response, Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
-import { deleteSessionsOfUser } from '../../db/sessions';
+import { deleteSessionsOfUser, markReauthenticated } from '../../db/sessions';
 import {
   countActiveAdmins,
   createUser,
@@ -14,6 +14,7 @@ import {
   normalizeUsername,
   ROLES,
   setUserActive,
+  setMustChangePassword,
   setUserPasswordHash,
   setUserRole,
   USERNAME_PATTERN,
@@ -35,6 +36,9 @@ const str = (v: unknown, max = 1000): string => (typeof v === 'string' ? v.trim(
 /** Password fields are not trimmed: a space is a character. */
 const pw = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 1000) : '');
 
+/** Admin actions need the password entered this recently. */
+const REAUTH_MS = 10 * 60 * 1000;
+
 /** Outcomes the admin page may announce after a redirect; anything else in ?done= is ignored. */
 const ADMIN_NOTICES = new Set(['role', 'deactivated', 'activated']);
 
@@ -45,6 +49,39 @@ function noStore(res: Response) {
 /** Sign-in, sign-out, own account and user administration (all HTML forms, all POST with _csrf). */
 export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
   const r = Router();
+
+  // Admin actions need the password entered in the last 10 minutes (at sign-in or here), so that an
+  // unattended signed-in browser cannot create users, change roles or mint API keys.
+  r.use('/admin', async (req, res, next) => {
+    if (req.method !== 'POST' || req.path === '/reauth' || !req.user) return next();
+    const at = Date.parse(req.authSession?.authenticatedAt ?? '');
+    if (Number.isFinite(at) && Date.now() - at < REAUTH_MS) return next();
+    noStore(res);
+    await renderPage(req, res, 'auth/reauth', { errorKey: '', next: req.path.startsWith('/api-keys') ? '/admin/api-keys' : '/admin/users' }, 401);
+  });
+  r.get('/admin/reauth', requireRole('admin'), async (req, res) => {
+    noStore(res);
+    await renderPage(req, res, 'auth/reauth', { errorKey: '', next: safeNext(req.query.next, '/admin/users') });
+  });
+  r.post('/admin/reauth', requireRole('admin'), async (req, res) => {
+    const me = (await getUserWithHash(db, req.user!.id))!;
+    const next = safeNext(req.body?.next, '/admin/users');
+    noStore(res);
+    if (!(await verifyPassword(pw(req.body?.password), me.passwordHash))) {
+      await recordAudit(db, { actor: me.username, action: 'auth.reauth_failed', subject: `user:${me.username}` });
+      return renderPage(req, res, 'auth/reauth', { errorKey: 'login.failed', next }, 403);
+    }
+    await markReauthenticated(db, req.authSession!.id);
+    res.redirect(303, next);
+  });
+
+  // A generated password is changed first: until then only the account page and signing out.
+  r.use((req, res, next) => {
+    if (!req.user?.mustChangePassword || ['/account', '/account/password', '/logout'].includes(req.path) || req.path.startsWith('/lang/')) return next();
+    if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(302, '/account');
+    res.status(403).set('Cache-Control', 'no-store');
+    return void renderPage(req, res, 'error', { messageKey: 'account.mustChange' }, 403);
+  });
 
   const tooMany = async (req: Request, res: Response) => {
     noStore(res);
@@ -108,7 +145,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
   // Own account: change password.
   r.get('/account', requireRole('staff'), async (req, res) => {
     noStore(res);
-    await renderPage(req, res, 'auth/account', { errorKey: '', noticeKey: '' });
+    await renderPage(req, res, 'auth/account', { errorKey: '', noticeKey: req.user!.mustChangePassword ? 'account.mustChange' : '' });
   });
 
   r.post('/account/password', requireRole('staff'), async (req, res) => {
@@ -123,6 +160,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
     const problem = passwordProblem(fresh, me.username);
     if (problem) return fail(problem);
     await setUserPasswordHash(db, me.id, await hashPassword(fresh));
+    await setMustChangePassword(db, me.id, false);
     // A changed password signs out every other browser, and this one gets a new session id.
     await deleteSessionsOfUser(db, me.id, req.authSession?.id);
     await startSession(db, req, res, me.id);
@@ -156,6 +194,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
     let user: UserRecord;
     try {
       user = await createUser(db, { username, displayName, role, passwordHash: await hashPassword(password) });
+      await setMustChangePassword(db, user.id, true);
     } catch (err) {
       if (err instanceof UsernameTakenError) return adminList(req, res, { errorKey: 'admin.error.taken', errorParams: { username } }, 409);
       throw err;
@@ -210,6 +249,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
     if (!user) return;
     const password = generatePassword();
     await setUserPasswordHash(db, user.id, await hashPassword(password));
+    await setMustChangePassword(db, user.id, true);
     // The old password may be known to someone else: sign the account out everywhere.
     await deleteSessionsOfUser(db, user.id, user.id === req.user!.id ? req.authSession?.id : undefined);
     await recordAudit(db, { actor: req.user!.username, action: 'user.password_reset', subject: `user:${user.username}`, reason: str(req.body?.reason), data: { userId: user.id } });

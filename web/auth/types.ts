@@ -6,6 +6,8 @@ export interface SignedInUser {
   username: string;
   displayName: string;
   role: Role;
+  /** Signed in with a generated password: only the account page until it is changed. */
+  mustChangePassword?: boolean;
 }
 
 /** The current session row, when the request carried a live `bf_session` cookie. */
@@ -14,6 +16,8 @@ export interface CurrentSession {
   id: string;
   userId: number | null;
   csrfToken: string;
+  /** When the password was last entered in this session (admin actions need it within 10 minutes). */
+  authenticatedAt?: string | null;
 }
 
 declare global {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Request, Response, Router } from 'express';
 import multer from 'multer';
+import { stripImageMetadata } from '../../adapters/images/strip-metadata';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
 import {
@@ -53,6 +54,7 @@ import { findTrainingModule, getTrainingModules, localize, TrainingModule } from
 import { hasRole, requireRole } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
+import { csrfTokenValid } from '../auth/csrf';
 import { clockNow } from '../services/clock';
 
 export interface TrainingPagesOptions {
@@ -319,14 +321,22 @@ export function trainingPages(db: Db, opts: TrainingPagesOptions): Router {
   // One checklist item: tick / untick, its note, its evidence photo. Saved at once; a plain form
   // post (urlencoded, or multipart when the item takes a photo) so it works without JavaScript.
   r.post('/training/runs/:id/items/:itemId', requireRole('staff'), async (req, res) => {
-    let multerError: string | null = null;
-    if (req.is('multipart/form-data')) multerError = await parseMultipart(req, res);
+    // Who may upload is checked before the upload is read (multer runs only for the run's owner).
     const run = await loadRun(req, res);
     if (!run) return;
     const item = run.module.items.find((it) => it.id === req.params.itemId);
     if (!item) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     if (run.userId !== req.user!.id) return renderPage(req, res, 'error', { messageKey: 'training.error.notYours' }, 403);
     if (run.status !== 'in_progress' && run.status !== 'sent_back') return renderRun(req, res, run, { itemErrors: { [item.id]: 'training.error.closed' }, status: 409 });
+    let multerError: string | null = null;
+    if (req.is('multipart/form-data')) {
+      multerError = await parseMultipart(req, res);
+      // The CSRF check deferred for this multipart form (web/auth/csrf.ts): the token is a form field.
+      if (!multerError && !csrfTokenValid(req)) {
+        res.set('Cache-Control', 'no-store');
+        return renderPage(req, res, 'auth/denied', { titleKey: 'csrf.title', messageKey: 'csrf.message', showLogin: false }, 403);
+      }
+    }
     if (multerError) {
       const key = multerError === 'LIMIT_FILE_SIZE' ? 'training.error.tooBig' : 'training.error.badUpload';
       return renderRun(req, res, run, { itemErrors: { [item.id]: key }, status: multerError === 'LIMIT_FILE_SIZE' ? 413 : 400 });
@@ -341,7 +351,10 @@ export function trainingPages(db: Db, opts: TrainingPagesOptions): Router {
       if (item.requires !== 'photo') return renderRun(req, res, run, { itemErrors: { [item.id]: 'training.error.badUpload' }, status: 400 });
       const kind = sniffImage(file.buffer);
       if (!kind) return renderRun(req, res, run, { itemErrors: { [item.id]: 'training.error.badType' }, status: 415 });
-      photo = { ...kind, buffer: file.buffer };
+      // Stored without EXIF/GPS, XMP or comments (adapters/images/strip-metadata.ts); a malformed file is refused.
+      const clean = stripImageMetadata(file.buffer, kind.mime);
+      if (!clean) return renderRun(req, res, run, { itemErrors: { [item.id]: 'training.error.badUpload' }, status: 400 });
+      photo = { ...kind, buffer: clean };
     }
     const existing = await getRunItem(db, run.id, item.id);
     if (action === 'done') {

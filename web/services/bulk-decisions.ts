@@ -1,5 +1,6 @@
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
+import { holdForDecision, releaseHold } from '../../db/inbox';
 import { getTask } from '../../db/tasks';
 import type { TaskDecision } from '../../workflows/order/messages';
 import { decideTask } from './order-commands';
@@ -36,8 +37,13 @@ export async function decideFromConsole(
     return { kind: 'already_decided', taskId, orderNo: now.orderNo, status: now.status, decision: now.decision, decidedBy: now.decidedBy, decidedAt: now.decidedAt, note: now.note };
   };
   if (task.status !== 'open') return closed();
-  if (task.assignee && task.assignee !== input.by) return { kind: 'claimed_by_other', taskId, orderNo: task.orderNo, assignee: task.assignee };
+  // Atomic: the task is held for this person (or already was) before the decision goes out.
+  const hold = await holdForDecision(db, taskId, input.by);
+  if (hold.kind === 'not_found') return { kind: 'not_found', taskId, message: `no task ${taskId}` };
+  if (hold.kind === 'closed') return closed();
+  if (hold.kind === 'taken') return { kind: 'claimed_by_other', taskId, orderNo: task.orderNo, assignee: hold.assignee ?? '' };
   const r = await decideTask(db, temporal, taskId, { decision: input.decision, note: input.note, decidedBy: input.by, correction: input.correction, user: input.user });
+  if (r.kind !== 'ok') await releaseHold(db, taskId, input.by, hold.previous);
   if (r.kind === 'ok') {
     await recordAudit(db, {
       actor: input.by,

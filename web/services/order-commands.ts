@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import type { Db } from '../../db/knex';
 import { getOrder } from '../../db/orders';
 import { getTask, taskWorkflowKey } from '../../db/tasks';
+import { validateAddress } from '../../domain/order-validation';
 import { cancelOrderUpdate, decideTaskUpdate, TaskDecision } from '../../workflows/order/messages';
 import { canDecide, GateUser } from './certification-gate';
 import { TemporalGateway, workflowIdFor } from './order-intake';
@@ -33,6 +34,11 @@ export async function decideTask(
   taskId: number,
   input: { decision: string; note?: string; decidedBy: string; correction?: TaskDecision['correction']; user?: GateUser },
 ): Promise<CommandResult<{ taskId: number; orderNo: string; decision: string; decidedBy: string }>> {
+  // A corrected address gets the same checks as an order's address, from the API and the console alike.
+  if (input.correction?.shippingAddress !== undefined) {
+    const issues = validateAddress(input.correction.shippingAddress, 'correction.shippingAddress');
+    if (issues.length) return { kind: 'invalid', error: 'validation_failed', message: issues.map((i) => `${i.path} ${i.message}`).join('; '), extra: { details: issues } };
+  }
   const task = await getTask(db, taskId);
   if (!task) return { kind: 'not_found', error: 'not_found', message: `no task ${taskId}` };
   if (task.status !== 'open') {

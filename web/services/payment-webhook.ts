@@ -1,12 +1,40 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Db } from '../../db/knex';
 import { getOrder } from '../../db/orders';
+import { getCharge } from '../../db/payments';
+import { toCents } from '../../adapters/payments/money';
 import { PaymentResult, paymentResultSignal } from '../../workflows/order/messages';
 import { TemporalGateway, workflowIdFor } from './order-intake';
 
 export type PaymentWebhookResult =
   | { kind: 'accepted'; body: { orderNo: string; accepted: true; settlement?: 'refund_after_cancellation' } }
   | { kind: 'not_found' | 'order_closed' | 'order_not_started'; message: string };
+
+/** What the provider says it charged: its reference for the charge, the amount and (optionally) the currency. */
+export interface ReportedCharge {
+  orderNo: string;
+  reference: string;
+  amount: number;
+  currency?: string;
+}
+
+export type ChargeCheck = { kind: 'ok' } | { kind: 'not_found' | 'charge_unknown' | 'charge_mismatch'; message: string };
+
+/**
+ * In front of deliverPaymentResult: a provider's result must name the charge BoxFlow recorded for
+ * the order — the same provider reference and the same amount (and currency, when given). A
+ * result for another charge, or for another sum, changes nothing (409).
+ */
+export async function checkAgainstCharge(db: Db, reported: ReportedCharge): Promise<ChargeCheck> {
+  const order = await getOrder(db, reported.orderNo);
+  if (!order) return { kind: 'not_found', message: `no order ${reported.orderNo}` };
+  const charge = await getCharge(db, reported.orderNo);
+  if (!charge || !charge.providerRef) return { kind: 'charge_unknown', message: `order ${reported.orderNo} has no recorded charge yet; retry later` };
+  if (charge.providerRef !== reported.reference) return { kind: 'charge_mismatch', message: `reference does not match the charge of order ${reported.orderNo}` };
+  if (toCents(charge.amount) !== toCents(reported.amount)) return { kind: 'charge_mismatch', message: `amount does not match the charge of order ${reported.orderNo}` };
+  if (reported.currency !== undefined && reported.currency !== charge.currency) return { kind: 'charge_mismatch', message: `currency does not match the charge of order ${reported.orderNo}` };
+  return { kind: 'ok' };
+}
 
 /**
  * P1.3: how a pending charge ended, as the payment provider tells it. A running order gets it as

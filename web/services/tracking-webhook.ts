@@ -13,14 +13,22 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 export type WebhookResult =
   | { kind: 'accepted'; body: { accepted: true; duplicate: boolean; shipmentId: string; status: string } }
   | { kind: 'invalid'; issues: ValidationIssue[] }
-  | { kind: 'not_found'; message: string };
+  | { kind: 'not_found'; message: string }
+  | { kind: 'replayed' };
 
 /**
  * P3.1 POST /api/webhooks/tracking/:carrier: a carrier pushes a scan. Stored once per event id
  * (the same table the polls fill), normalized, the raw event kept; then the parcel's tracking
  * workflow is nudged to look now.
  */
-export async function receiveTrackingWebhook(db: Db, temporal: TemporalGateway, carrierParam: string, body: unknown): Promise<WebhookResult> {
+export async function receiveTrackingWebhook(
+  db: Db,
+  temporal: TemporalGateway,
+  carrierParam: string,
+  body: unknown,
+  /** Called once the event is found acceptable, before anything is stored: false = a replayed message, nothing stored. */
+  claim?: () => Promise<boolean>,
+): Promise<WebhookResult> {
   const carrier = CARRIERS.find((c) => c === carrierParam.toUpperCase());
   const issues: ValidationIssue[] = [];
   if (!carrier) issues.push({ path: 'carrier', message: `must be one of ${CARRIERS.join(', ')}` });
@@ -48,6 +56,7 @@ export async function receiveTrackingWebhook(db: Db, temporal: TemporalGateway, 
   const shipment = await findShipmentByWaybill(db, carrier, trackingNo!);
   if (!shipment) return { kind: 'not_found', message: `no ${carrier} shipment with waybill ${trackingNo}` };
   const normalized = normalizeCarrierStatus(carrier, status!);
+  if (claim && !(await claim())) return { kind: 'replayed' };
   const isNew = await recordTrackingEvent(db, {
     shipmentId: shipment.id, carrier, eventId: eventId!, status: normalized, rawStatus: status!, description, location,
     occurredAt: new Date(occurredAt!).toISOString(), raw: b, receivedVia: 'webhook',
