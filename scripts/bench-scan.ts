@@ -102,7 +102,7 @@ async function main() {
   }
   // No scan here reaches Temporal: a gateway that would fail loudly if one did.
   const temporal = { client: new Proxy({}, { get: () => { throw new Error('the scan bench must not call Temporal'); } }), taskQueue: 'bench', policy: undefined } as never;
-  const app = createApp({ db, temporal, apiKey: 'bench', dataDir: dir });
+  const app = createApp({ db, temporal, apiKey: 'bench-scan-key-0123456789abcdef-boxflow', dataDir: dir });
   const server = http.createServer(app);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -110,7 +110,7 @@ describe('metrics', () => {
 
   test('/metrics answers loopback callers only, or callers with BOXFLOW_METRICS_KEY', async () => {
     expect((await request(h.app).get('/metrics').set('X-Forwarded-For', '203.0.113.9')).status).toBe(404);
-    const keyed = createApp({ db: h.db, temporal: { client: h.client, taskQueue: h.taskQueue, policy: undefined as never }, apiKey: 'k', ops: { metricsKey: 'scrape-secret' } });
+    const keyed = createApp({ db: h.db, temporal: { client: h.client, taskQueue: h.taskQueue, policy: undefined as never }, apiKey: API_KEY, ops: { metricsKey: 'scrape-secret' } });
     expect((await request(keyed).get('/metrics')).status).toBe(404);
     expect((await request(keyed).get('/metrics').set('Authorization', 'Bearer wrong')).status).toBe(404);
     const ok = await request(keyed).get('/metrics').set('Authorization', 'Bearer scrape-secret').set('X-Forwarded-For', '203.0.113.9');

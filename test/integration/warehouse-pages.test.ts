@@ -185,11 +185,15 @@ test('a picker reports a damaged unit with a photo; a spare takes its place', as
   const no = order.orderNo;
   await atStation(no, 'pick');
   const damage = (photo: Buffer | null) => {
-    const req = picker.agent.post(`/warehouse/pick/${no}/damage?_csrf=${encodeURIComponent(picker.csrfToken)}`).field('sku', 'BB-DIMOO-FOREST');
+    const req = picker.agent.post(`/warehouse/pick/${no}/damage`).field('_csrf', picker.csrfToken).field('sku', 'BB-DIMOO-FOREST');
     return photo ? req.attach('photo', photo, 'damage.png') : req;
   };
   expect(plain((await damage(null)).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
   expect(plain((await damage(Buffer.from('not an image'))).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
+  // A cross-site form (no token in the multipart body) is refused before anything is kept.
+  const forged = await picker.agent.post(`/warehouse/pick/${no}/damage`).field('sku', 'BB-DIMOO-FOREST').attach('photo', makePng(), 'damage.png');
+  expect(forged.status).toBe(403);
+  expect(await h.db('pick_damage').where({ order_no: no })).toHaveLength(0);
   const ok = await damage(makePng());
   expect(plain(ok.text)).toContain('Damage recorded with its photo');
   expect(plain(ok.text)).toContain('Reported damaged: BB-DIMOO-FOREST');

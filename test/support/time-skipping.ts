@@ -187,11 +187,18 @@ export async function sleepWatchingHistory(world: TimeSkippingWorld, workflowIds
  * and the workflow hangs. A worker on a real server never meets this.
  */
 export async function untilIdleOnTimer(world: { client: Client }, workflowId: string, timeoutMs = 30_000): Promise<void> {
-  await waitFor(`${workflowId} to wait on a timer`, async () => {
-    const events = (await world.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
-    const last = events[events.length - 1];
-    return Boolean(last && (last.timerStartedEventAttributes || last.workflowExecutionContinuedAsNewEventAttributes || last.workflowExecutionCompletedEventAttributes));
-  }, timeoutMs);
+  let events: temporal.api.history.v1.IHistoryEvent[] = [];
+  try {
+    await waitFor(`${workflowId} to wait on a timer`, async () => {
+      events = (await world.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      const last = events[events.length - 1];
+      return Boolean(last && (last.timerStartedEventAttributes || last.workflowExecutionContinuedAsNewEventAttributes || last.workflowExecutionCompletedEventAttributes));
+    }, timeoutMs);
+  } catch (err) {
+    // Say where it stands: the last events of the current run.
+    const tail = events.slice(-12).map((e) => `${e.eventId} ${temporal.api.enums.v1.EventType[e.eventType ?? 0]} ${e.eventTime?.seconds ?? ''}`);
+    throw new Error(`${String(err)}; last events: ${tail.join(' | ')}`);
+  }
 }
 
 export async function orderStatus(world: { db: Db }, orderNo: string): Promise<string | undefined> {

@@ -1,4 +1,5 @@
 import { Request, Response, Router } from 'express';
+import { csrfTokenValid } from '../auth/csrf';
 import multer from 'multer';
 import type { Db } from '../../db/knex';
 import { getFloorOrder, manifestParcels, pendingDamage, pickScans } from '../../db/warehouse';
@@ -82,9 +83,14 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await pickPage(req, res, req.params.orderNo, { result: out.result, code, picked: out.picked ?? null });
   });
 
-  // P1.4: a damaged unit with its photo (multipart: the CSRF token rides in the action URL).
+  // P1.4: a damaged unit with its photo (multipart: parsed after the station check, then the CSRF
+  // token, a form field, is checked; web/auth/csrf.ts).
   r.post('/warehouse/pick/:orderNo/damage', requireStation(), async (req, res) => {
     const parsed = await new Promise<string | null>((resolve) => upload.single('photo')(req, res, (err: unknown) => resolve(err ? (err instanceof multer.MulterError ? err.code : 'BAD_MULTIPART') : null)));
+    if (!parsed && !csrfTokenValid(req)) {
+      await renderPage(req, res, 'auth/denied', { titleKey: 'csrf.title', messageKey: 'csrf.message', showLogin: false }, 403);
+      return;
+    }
     const outcome = parsed
       ? { ok: false as const, reason: parsed === 'LIMIT_FILE_SIZE' ? 'the photo is larger than 5 MB' : 'the form could not be read' }
       : await stations.reportDamage(req.params.orderNo, { sku: text(req.body?.sku, 64), photo: req.file?.buffer }, who(req));

@@ -6,6 +6,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
+import { stripImageMetadata } from '../../adapters/images/strip-metadata';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -134,10 +135,12 @@ export function stationService(db: Db, temporal: TemporalGateway, opts: { dataDi
         const already = (await pendingDamage(db, orderNo)).filter((d) => d.sku === input.sku).length;
         if (already >= line.quantity) return { ok: false, reason: `all ${line.quantity} of ${input.sku} are reported damaged already` };
         const kind = input.photo ? sniffImage(input.photo) : undefined;
-        if (!input.photo || !kind) return { ok: false, reason: 'a photo of the damage (JPEG, PNG or WebP) is required' };
+        // Stored without EXIF/GPS, XMP or comments, as training evidence is (adapters/images/strip-metadata.ts).
+        const clean = input.photo && kind ? stripImageMetadata(input.photo, kind.mime) : undefined;
+        if (!input.photo || !kind || !clean) return { ok: false, reason: 'a photo of the damage (JPEG, PNG or WebP) is required' };
         const photoPath = `${crypto.randomBytes(16).toString('hex')}.${kind.ext}`;
         fs.mkdirSync(damageDir, { recursive: true });
-        fs.writeFileSync(path.join(damageDir, photoPath), input.photo, { flag: 'wx', mode: 0o600 });
+        fs.writeFileSync(path.join(damageDir, photoPath), clean, { flag: 'wx', mode: 0o600 });
         await addDamageReport(db, { orderNo, sku: input.sku, photoPath, by: user.username });
         return { ok: true, detail: `damaged ${input.sku} reported with a photo` };
       })();
