@@ -14,6 +14,7 @@ import * as m012 from './012_stock_movements';
 import * as m013 from './013_warehouse_stations';
 import * as m014 from './014_warehouse_role_barcodes_bins';
 import * as m015 from './015_waves_scans_documents';
+import * as m030 from './030_stockout_policy';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -37,6 +38,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['013_warehouse_stations', m013],
   ['014_warehouse_role_barcodes_bins', m014],
   ['015_waves_scans_documents', m015],
+  ['030_stockout_policy', m030],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
