@@ -98,13 +98,15 @@ export async function runLaunchBench(argv: string[]): Promise<void> {
   const cleanup = async () => {
     for (const c of children.reverse()) await stopChild(c);
   };
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  let stopServer: (() => Promise<void>) | undefined;
+  process.once('SIGINT', () => void cleanup().then(() => stopServer?.()).finally(() => process.exit(130)));
   const machine = { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, memTotalGb: round(os.totalmem() / 2 ** 30), loadAverage1mAtStart: round(os.loadavg()[0], 2), node: process.version };
   const summary: Record<string, unknown> = { when: new Date().toISOString(), machine, settings: { ...opts, limitedSku: LIMITED_SKU, regularSkus: REGULAR_SKUS } };
   const failures: string[] = [];
 
   log('starting the Temporal dev server (journal_mode=WAL, as npm start)');
   const server = await startDevServer({ dbFile: path.join(runDir, 'temporal.sqlite'), headless: true, logFile: path.join(runDir, 'temporal.log') });
+  stopServer = () => server.stop();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   try {

@@ -4,7 +4,7 @@
  * without a task and ships on restock; the policy is set through the API and by an admin on the
  * catalog page (audited).
  */
-import { createHarness, Harness, orderResult, orderStatusIs, sampleOrder, signIn, waitFor } from '../support/harness';
+import { createHarness, Harness, maybeRecordHistory, orderResult, orderStatusIs, sampleOrder, signIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
@@ -83,6 +83,7 @@ test('limited sell-out: 8 orders for 3 units ship exactly 3, the other 5 are can
     expect(await h.db('order_events').where({ order_no: orderNo, type: 'sold_out_refunded' })).toHaveLength(1);
     expect(await h.db('notifications').where({ order_no: orderNo, kind: 'sold_out' })).toHaveLength(1);
   }
+  await maybeRecordHistory(h, cancelled[0], 'v6-limited-sold-out-cancelled');
   const summary = (await h.api().get('/api/catalog/sell-outs')).body;
   expect(summary).toEqual([{ sku: SKU, lines: 5, units: 5 }]);
   const supervisor = await signIn(h, 'supervisor');
@@ -102,6 +103,7 @@ test('limited line short, other line in stock: the short line is refunded at onc
   const refunds = await h.db('payments').where({ order_no: order.orderNo, kind: 'refund', status: 'succeeded' });
   expect(refunds.map((p) => Number(p.amount))).toEqual([138]);
   expect(await stockoutTasks([order.orderNo])).toEqual([]);
+  await maybeRecordHistory(h, order.orderNo, 'v6-limited-line-refunded-rest-shipped');
 });
 
 test('restockable: the orders back-order without a task and ship on restock, first come first served', async () => {
@@ -117,6 +119,7 @@ test('restockable: the orders back-order without a task and ship on restock, fir
   const restock = await h.api().post(`/api/inventory/${SKU}/restock`).send({ quantity: 2 });
   expect(restock.status).toBe(200);
   for (const o of orders) expect((await orderResult(h, o.orderNo, 180_000)).status).toBe('shipped');
+  await maybeRecordHistory(h, orders[0].orderNo, 'v6-restockable-back-ordered-shipped');
   await waitFor('stock to leave the shelf', async () => (await h.db('inventory').where({ sku: SKU }).first()).on_hand === 0);
   expect(await stockoutTasks(orders.map((o) => o.orderNo))).toEqual([]);
 });
