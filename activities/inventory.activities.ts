@@ -4,6 +4,8 @@ import { getOrderLines } from '../db/orders';
 import { commitShippedLine, getStock, releaseLine, reserveLine } from '../db/inventory';
 import { allocateWaitingBackOrders, cancelBackOrdersForOrder, FilledBackOrder, listBackOrdersForOrder, registerBackOrderLines } from '../db/back-orders';
 import { backOrderFilledSignal } from '../workflows/order/messages';
+import { getStockoutPolicies } from '../db/catalog';
+import type { StockoutPolicy } from '../domain/stockout';
 import type { ActivityDeps } from './deps';
 
 export interface Shortage {
@@ -29,6 +31,11 @@ export function createInventoryActivities({ db }: ActivityDeps) {
         } else if (outcome !== 'cancelled') reservedLineIds.push(line.id);
       }
       return { reservedLineIds, shortages };
+    },
+
+    /** P1.10: the stockout policy of each SKU, read at the stockout point (a SKU without one is absent: `ask`). */
+    async stockoutPolicies(skus: string[]): Promise<Record<string, StockoutPolicy>> {
+      return getStockoutPolicies(db, skus);
     },
 
     /** Compensation: give every reservation of the order back. Idempotent. */

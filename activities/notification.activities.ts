@@ -13,7 +13,7 @@ export function createNotificationActivities({ db, sender }: ActivityDeps) {
      * through the configured sender, and is never sent again once recorded as sent. A sender failure
      * is retried by Temporal with the same outbox row.
      */
-    async notifyCustomer(input: { orderNo: string; kind: NotificationKind; dedupeKey: string; carrier?: string; trackingNo?: string; amount?: number; rmaNo?: string }): Promise<{ sent: boolean }> {
+    async notifyCustomer(input: { orderNo: string; kind: NotificationKind; dedupeKey: string; carrier?: string; trackingNo?: string; amount?: number; rmaNo?: string; items?: string }): Promise<{ sent: boolean }> {
       const order = await getOrder(db, input.orderNo);
       if (!order) throw ApplicationFailure.nonRetryable(`order ${input.orderNo} does not exist`, 'OrderNotFound');
       const lang = languageFor(order.shippingAddress.country);
@@ -24,6 +24,7 @@ export function createNotificationActivities({ db, sender }: ActivityDeps) {
         carrier: carrierName,
         trackingNo: input.trackingNo,
         rmaNo: input.rmaNo,
+        items: input.items,
         amount: input.amount !== undefined ? `${input.amount.toFixed(2)} ${order.currency}` : undefined,
       });
       const channel = order.customer.email ? 'email' : 'sms';

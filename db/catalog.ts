@@ -3,6 +3,9 @@ import { dbTime } from './time';
 import type { Db } from './knex';
 import { openStock } from './inventory';
 import { barcodeForSku } from '../domain/barcodes';
+import { DEFAULT_STOCKOUT_POLICY, isStockoutPolicy, SellOutLine, StockoutPolicy } from '../domain/stockout';
+import { recordAudit } from './audit';
+import { parseJson } from './time';
 
 interface CatalogRow {
   sku: string;
@@ -21,12 +24,15 @@ interface CatalogRow {
   shelf_life_days: number | null;
   hs_code: string | null;
   country_of_origin: string | null;
+  stockout_policy?: string | null;
 }
 
 export interface CatalogEntry extends CatalogItem {
   category: string;
   onHand: number;
   reserved: number;
+  /** P1.10: what a shortage of this SKU means. */
+  stockoutPolicy: StockoutPolicy;
 }
 
 function fromRow(r: CatalogRow & { on_hand?: number | null; reserved?: number | null }): CatalogEntry {
@@ -49,6 +55,7 @@ function fromRow(r: CatalogRow & { on_hand?: number | null; reserved?: number | 
     countryOfOrigin: r.country_of_origin,
     onHand: Number(r.on_hand ?? 0),
     reserved: Number(r.reserved ?? 0),
+    stockoutPolicy: isStockoutPolicy(r.stockout_policy) ? r.stockout_policy : DEFAULT_STOCKOUT_POLICY,
   };
 }
 
@@ -75,6 +82,8 @@ export interface NewCatalogItem extends Omit<CatalogItem, 'nameZh'> {
   barcode?: string;
   category: string;
   onHand: number;
+  /** P1.10; left as it is when absent (a new item: `ask`). */
+  stockoutPolicy?: StockoutPolicy;
 }
 
 /** Inserts or replaces catalog entries and opens their stock (journaled; a SKU with stock keeps it): the demo seed and tests use it. */
@@ -101,9 +110,65 @@ export async function upsertCatalogItems(db: Db, items: NewCatalogItem[]): Promi
         barcode: it.barcode ?? barcodeForSku(it.sku),
         active: true,
         updated_at: dbTime(),
+        ...(it.stockoutPolicy ? { stockout_policy: it.stockoutPolicy } : {}),
       };
       await trx('catalog_items').insert(row).onConflict('sku').merge();
       await openStock(trx, it.sku, it.onHand);
     }
   });
+}
+
+/** P1.10: the stockout policy of each SKU asked for (a SKU without a catalog row is left out: read as `ask`). */
+export async function getStockoutPolicies(db: Db, skus: string[]): Promise<Record<string, StockoutPolicy>> {
+  const unique = [...new Set(skus)];
+  if (!unique.length) return {};
+  const rows: Array<{ sku: string; stockout_policy: string }> = await db('catalog_items').select('sku', 'stockout_policy').whereIn('sku', unique);
+  const out: Record<string, StockoutPolicy> = {};
+  for (const r of rows) out[r.sku] = isStockoutPolicy(r.stockout_policy) ? r.stockout_policy : DEFAULT_STOCKOUT_POLICY;
+  return out;
+}
+
+export class UnknownCatalogSkuError extends Error {
+  constructor(readonly sku: string) {
+    super(`no catalog item ${sku}`);
+  }
+}
+
+/**
+ * P1.10: changes a SKU's stockout policy and audits it (who, from, to, why) in one transaction.
+ * Applies to shortages found from now on; orders already waiting keep what was decided for them.
+ */
+export async function setStockoutPolicy(db: Db, input: { sku: string; policy: StockoutPolicy; actor: string; reason?: string | null }): Promise<{ from: StockoutPolicy; to: StockoutPolicy }> {
+  return db.transaction(async (trx) => {
+    const row = await trx('catalog_items').select('stockout_policy').where({ sku: input.sku }).first();
+    if (!row) throw new UnknownCatalogSkuError(input.sku);
+    const from: StockoutPolicy = isStockoutPolicy(row.stockout_policy) ? row.stockout_policy : DEFAULT_STOCKOUT_POLICY;
+    if (from !== input.policy) {
+      await trx('catalog_items').where({ sku: input.sku }).update({ stockout_policy: input.policy, updated_at: dbTime() });
+      await recordAudit(trx, { actor: input.actor, action: 'catalog.stockout_policy', subject: `sku:${input.sku}`, reason: input.reason ?? null, data: { sku: input.sku, from, to: input.policy } });
+    }
+    return { from, to: input.policy };
+  });
+}
+
+/** Timeline event written by the order workflow when a `limited` SKU's short lines are cancelled and refunded. */
+export const SOLD_OUT_EVENT = 'sold_out_refunded';
+
+/** P1.10 supervisor summary: the order lines refunded at sell-out, one row per line (from the orders' timelines). */
+export async function listSellOutLines(db: Db): Promise<SellOutLine[]> {
+  const rows: Array<{ data_json: unknown }> = await db('order_events').select('data_json').where('type', SOLD_OUT_EVENT);
+  const out: SellOutLine[] = [];
+  for (const r of rows) {
+    let data: { lines?: unknown } | null = null;
+    try {
+      data = parseJson<{ lines?: unknown }>(r.data_json);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(data?.lines)) continue;
+    for (const l of data!.lines as Array<Record<string, unknown>>) {
+      if (typeof l?.sku === 'string') out.push({ sku: l.sku, quantity: Number(l.quantity) || 0 });
+    }
+  }
+  return out;
 }

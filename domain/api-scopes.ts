@@ -20,6 +20,8 @@ export const ROUTE_SCOPES: Record<string, ApiScope> = {
   'GET /returns/:rmaNo': 'returns:read',
   'POST /returns/:rmaNo/receive': 'returns:write',
   'GET /catalog': 'inventory:read',
+  'GET /catalog/sell-outs': 'inventory:read',
+  'PUT /catalog/:sku/stockout-policy': 'inventory:write',
   'GET /inventory/:sku': 'inventory:read',
   'PUT /inventory/:sku': 'inventory:write',
   'POST /inventory/:sku/restock': 'inventory:write',

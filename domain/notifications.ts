@@ -2,7 +2,7 @@
  * Customer messages (P3.4, P3.5): what the customer is told, in Chinese for orders shipped within
  * China and in English elsewhere.
  */
-export type NotificationKind = 'shipped' | 'delayed' | 'delivered' | 'delivery_problem' | 'return_label' | 'return_received' | 'refunded' | 'reshipped';
+export type NotificationKind = 'shipped' | 'delayed' | 'delivered' | 'delivery_problem' | 'return_label' | 'return_received' | 'refunded' | 'reshipped' | 'sold_out';
 
 export interface NotificationData {
   orderNo: string;
@@ -11,6 +11,8 @@ export interface NotificationData {
   trackingNo?: string;
   amount?: string;
   rmaNo?: string;
+  /** What sold out (SKUs), for `sold_out`. */
+  items?: string;
 }
 
 type Lang = 'zh' | 'en';
@@ -43,6 +45,10 @@ const TEMPLATES: Record<NotificationKind, Record<Lang, { subject: string; body: 
   return_received: {
     zh: { subject: '退货 {rmaNo} 已收到', body: '{customerName},您好!我们已收到退货 {rmaNo} 的商品,检查后将为您退款。' },
     en: { subject: 'Return {rmaNo} received', body: 'Hello {customerName}, we have received the goods of return {rmaNo}; your refund follows after inspection.' },
+  },
+  sold_out: {
+    zh: { subject: '订单 {orderNo}:部分商品已售罄', body: '{customerName},您好!很抱歉,订单 {orderNo} 中的限量商品 {items} 已售罄,不会再补货。我们已取消该商品并为您退款 {amount}。' },
+    en: { subject: 'Order {orderNo}: sold out', body: 'Hello {customerName}, we are sorry: the limited edition {items} in order {orderNo} has sold out and will not be restocked. We cancelled it and refunded {amount}.' },
   },
   refunded: {
     zh: { subject: '订单 {orderNo} 已退款', body: '{customerName},您好!我们已为订单 {orderNo} 退款 {amount}。' },

@@ -18,6 +18,7 @@ import * as m020 from './020_webhook_events';
 import * as m021 from './021_api_keys';
 import * as m022 from './022_password_change_required';
 import * as m023 from './023_session_reauth';
+import * as m030 from './030_stockout_policy';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -45,6 +46,7 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['021_api_keys', m021],
   ['022_password_change_required', m022],
   ['023_session_reauth', m023],
+  ['030_stockout_policy', m030],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

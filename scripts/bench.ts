@@ -137,7 +137,7 @@ function rssOf(pid: number | undefined): { rss: number; hwm: number } | undefine
 }
 
 /** Samples the peak RSS of some processes while a phase runs. */
-function rssSampler(pids: Record<string, () => number | undefined>) {
+export function rssSampler(pids: Record<string, () => number | undefined>) {
   const peak: Record<string, number> = {};
   const sample = () => {
     for (const [name, pid] of Object.entries(pids)) {
@@ -156,7 +156,7 @@ function rssSampler(pids: Record<string, () => number | undefined>) {
   };
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -171,7 +171,7 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number
 }
 
 /** A child node process of this script (role worker / bare-web) or of the web entry point. */
-function spawnNode(script: string, args: string[], env: Record<string, string>, logFile: string, readyText: string): { child: ChildProcess; ready: Promise<void> } {
+export function spawnNode(script: string, args: string[], env: Record<string, string>, logFile: string, readyText: string): { child: ChildProcess; ready: Promise<void> } {
   const out = fs.openSync(logFile, 'a');
   const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', out] });
   const ready = new Promise<void>((resolve, reject) => {
@@ -186,7 +186,7 @@ function spawnNode(script: string, args: string[], env: Record<string, string>, 
   return { child, ready };
 }
 
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
@@ -258,7 +258,7 @@ interface FlowResult {
   peakRssMb: { worker?: number; devServer?: number; web?: number };
 }
 
-function sampleOrderBody(orderNo: string) {
+export function sampleOrderBody(orderNo: string) {
   return {
     orderNo,
     type: 'retail',
@@ -425,6 +425,7 @@ async function main(): Promise<void> {
   const role = process.argv[2] === '--role' ? process.argv[3] : undefined;
   if (role === 'worker') return runWorkerRole();
   if (role === 'bare-web') return runBareWebRole();
+  if (process.argv.includes('--launch')) return (await import('./bench-launch')).runLaunchBench(process.argv.slice(2));
   const opts = parseArgs(process.argv.slice(2));
 
   const root = path.resolve(__dirname, '..', '..');

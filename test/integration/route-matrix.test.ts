@@ -14,7 +14,7 @@ type Need = 'public' | Role | 'json:supervisor' | 'station';
 const NEEDS: Record<string, Need> = {
   'GET /healthz': 'public', 'GET /readyz': 'public', 'GET /metrics': 'public' /* loopback or BOXFLOW_METRICS_KEY, not a role */, 'GET /': 'public', 'GET /login': 'public', 'POST /login': 'public', 'POST /logout': 'public', 'GET /lang/:lang': 'public',
   'GET /account': 'staff', 'POST /account/password': 'staff',
-  'GET /orders': 'staff', 'GET /orders/:orderNo': 'staff', 'GET /catalog': 'staff', 'GET /service': 'staff', 'GET /service/orders/:orderNo': 'staff',
+  'GET /orders': 'staff', 'GET /orders/:orderNo': 'staff', 'GET /catalog': 'staff', 'POST /catalog/:sku/stockout-policy': 'admin', 'GET /service': 'staff', 'GET /service/orders/:orderNo': 'staff',
   'GET /console': 'staff', 'GET /console/tasks/:id': 'staff', 'GET /console/stuck': 'staff', 'GET /console/bulk': 'staff',
   'POST /console/tasks/:id/claim': 'supervisor', 'POST /console/tasks/:id/unclaim': 'supervisor', 'POST /console/tasks/:id/assign': 'supervisor', 'POST /console/tasks/:id/decide': 'supervisor',
   'POST /console/stuck/:orderNo/retry': 'supervisor', 'POST /console/stuck/:orderNo/cancel': 'supervisor', 'POST /console/bulk': 'supervisor',

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { listCatalog } from '../../db/catalog';
+import { listCatalog, listSellOutLines, setStockoutPolicy, UnknownCatalogSkuError } from '../../db/catalog';
+import { isStockoutPolicy, sellOutSummary, STOCKOUT_POLICIES } from '../../domain/stockout';
 import type { Db } from '../../db/knex';
 import { listOrders } from '../../db/orders';
 import { ORDER_STATUSES } from '../../domain/types';
@@ -27,8 +28,26 @@ export function orderPages(db: Db): Router {
     await renderPage(req, res, 'order', { order });
   });
 
+  const catalogPage = async (req: Parameters<typeof renderPage>[0], res: Parameters<typeof renderPage>[1], extra: { noticeKey?: string; errorKey?: string } = {}, status = 200) => {
+    await renderPage(req, res, 'catalog', { items: await listCatalog(db), policies: STOCKOUT_POLICIES, sellOuts: sellOutSummary(await listSellOutLines(db)), noticeKey: extra.noticeKey ?? '', errorKey: extra.errorKey ?? '' }, status);
+  };
+
   r.get('/catalog', requireRole('staff'), async (req, res) => {
-    await renderPage(req, res, 'catalog', { items: await listCatalog(db) });
+    await catalogPage(req, res, { noticeKey: req.query.changed === '1' ? 'catalog.policyChanged' : undefined });
+  });
+
+  /** P1.10: an admin changes a SKU's stockout policy (audited). */
+  r.post('/catalog/:sku/stockout-policy', requireRole('admin'), async (req, res) => {
+    const policy = req.body?.policy;
+    const reason = typeof req.body?.reason === 'string' && req.body.reason.trim() ? req.body.reason.trim().slice(0, 1000) : null;
+    if (!isStockoutPolicy(policy)) return catalogPage(req, res, { errorKey: 'catalog.policyInvalid' }, 400);
+    try {
+      await setStockoutPolicy(db, { sku: req.params.sku, policy, actor: req.user!.username, reason });
+    } catch (err) {
+      if (err instanceof UnknownCatalogSkuError) return catalogPage(req, res, { errorKey: 'catalog.policyInvalid' }, 404);
+      throw err;
+    }
+    res.redirect(303, '/catalog?changed=1');
   });
 
   /** The language switch: a cookie, then back to a path on this site. */

@@ -1,7 +1,8 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { safetyNetMs } from '../../domain/policy';
+import { splitShortagesByPolicy } from '../../domain/stockout';
 import type { Shortage } from '../../activities/inventory.activities';
-import { db, payment } from './activities';
+import { db, payment, tellCustomer } from './activities';
 import { OrderCancellation, OrderContext } from './context';
 import type { TaskDesk } from './task-desk';
 
@@ -11,13 +12,64 @@ export interface BackOrderPlan {
   shipLater: number[];
 }
 
+/** Orders that reach a stockout from this version on read each SKU's stockout policy first. */
+export const STOCKOUT_POLICY_PATCH = 'stockout-policy-per-sku';
+
+/** Timeline event of a `limited` sell-out (db/catalog.ts SOLD_OUT_EVENT reads it for the supervisor's summary). */
+const SOLD_OUT_EVENT = 'sold_out_refunded';
+
 /**
- * P1.10 stockout: a supervisor chooses (or the default applies at the deadline) between waiting for
- * restock, shipping what is there now and back-ordering the rest, or cancelling the short lines.
+ * P1.10 stockout, by each short SKU's policy (catalog `stockout_policy`, read by an activity here):
+ * - `limited`: the short lines are cancelled and refunded at once and the customer is told; no task.
+ *   An order left with nothing to ship (and nothing waiting) is cancelled (the compensation refunds the rest).
+ * - `restockable`: the lines are back-ordered (first come, first served) and the order waits; no task.
+ * - `ask`: a supervisor decides in a stockout task, as before.
+ * Orders that reached this point before the patch replay the old path (every shortage asks).
  */
 export async function handleShortages(ctx: OrderContext, desk: TaskDesk, shortages: Shortage[]): Promise<BackOrderPlan> {
+  if (!shortages.length) return { waitForAllBeforeShipping: [], shipLater: [] };
+  if (!patched(STOCKOUT_POLICY_PATCH)) return askAboutShortages(ctx, desk, shortages, false);
+
+  const policies = await db.stockoutPolicies([...new Set(shortages.map((s) => s.sku))]);
+  const { limited, restockable, ask } = splitShortagesByPolicy(shortages, policies);
+
+  if (limited.length) {
+    const lineIds = limited.map((s) => s.lineId);
+    const skus = [...new Set(limited.map((s) => s.sku))].join(', ');
+    const { amount } = await db.cancelLines({ orderNo: ctx.orderNo, lineIds });
+    if (amount > 0) await payment.refundPayment({ orderNo: ctx.orderNo, amount, reason: `P1.10: sold out, limited edition (${skus})`, idempotencyKey: `refund:${ctx.orderNo}:sold-out:${lineIds.join('-')}` });
+    await ctx.note(SOLD_OUT_EVENT, `P1.10: ${skus} sold out (limited, no restock): line(s) cancelled and ${amount.toFixed(2)} ${ctx.order.currency} refunded`, {
+      amount,
+      lines: limited.map((s) => ({ lineId: s.lineId, sku: s.sku, quantity: s.requested, available: s.available })),
+    });
+    await tellCustomer({ orderNo: ctx.orderNo, kind: 'sold_out', dedupeKey: `sold-out:${ctx.orderNo}:${lineIds.join('-')}`, amount, items: skus });
+  }
+
   const plan: BackOrderPlan = { waitForAllBeforeShipping: [], shipLater: [] };
-  if (!shortages.length) return plan;
+  if (restockable.length) {
+    const lineIds = restockable.map((s) => s.lineId);
+    await db.registerBackOrders({ orderNo: ctx.orderNo, lineIds });
+    plan.waitForAllBeforeShipping.push(...lineIds);
+  }
+  if (ask.length) {
+    const asked = await askAboutShortages(ctx, desk, ask, restockable.length > 0);
+    plan.waitForAllBeforeShipping.push(...asked.waitForAllBeforeShipping);
+    plan.shipLater.push(...asked.shipLater);
+  } else if (limited.length && !restockable.length) {
+    const reserved = await db.pickLines(ctx.orderNo);
+    if (reserved.lineIds.length === 0) throw new OrderCancellation('P1.10: sold out (limited edition): nothing left to ship');
+  }
+  return plan;
+}
+
+/**
+ * P1.10 `ask`: a supervisor chooses (or the default applies at the deadline) between waiting for
+ * restock, shipping what is there now and back-ordering the rest, or cancelling the short lines.
+ * `othersWaiting`: other lines of the order are already back-ordered (so cancelling these does not
+ * leave the order empty).
+ */
+async function askAboutShortages(ctx: OrderContext, desk: TaskDesk, shortages: Shortage[], othersWaiting: boolean): Promise<BackOrderPlan> {
+  const plan: BackOrderPlan = { waitForAllBeforeShipping: [], shipLater: [] };
   const what = shortages.map((s) => `${s.sku}: ${s.requested} wanted, ${s.available} available`).join('; ');
   await ctx.moveTo('on_hold', `P1.10: stockout (${what})`, { shortages });
   const decision = await desk.ask('stockout', { shortages }, `stock of ${shortages.map((s) => s.sku).join(', ')}`);
@@ -28,7 +80,7 @@ export async function handleShortages(ctx: OrderContext, desk: TaskDesk, shortag
     if (amount > 0) await payment.refundPayment({ orderNo: ctx.orderNo, amount, reason: `P1.10: short lines cancelled (${what})`, idempotencyKey: `refund:${ctx.orderNo}:lines:${lineIds.join('-')}` });
     await ctx.note('lines_cancelled', `P1.10: cancelled and refunded ${amount.toFixed(2)} ${ctx.order.currency} for ${shortages.map((s) => s.sku).join(', ')}`);
     const reserved = await db.pickLines(ctx.orderNo);
-    if (reserved.lineIds.length === 0) throw new OrderCancellation('P1.10: every line was cancelled for lack of stock');
+    if (reserved.lineIds.length === 0 && !othersWaiting) throw new OrderCancellation('P1.10: every line was cancelled for lack of stock');
     return plan;
   }
 
