@@ -225,3 +225,46 @@ test('a station needs its training certificate', async () => {
   expect((await h.api().post(`/api/orders/${order.orderNo}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
   expect((await orderResult(h, order.orderNo)).status).toBe('cancelled');
 });
+
+test('path parameters are checked before any handler: not the shape is 400, naming nothing is 404, nothing written; a real order elsewhere keeps its page', async () => {
+  const order = sampleOrder({ lines: [{ sku: 'BB-DIMOO-FOREST', quantity: 1, unitPrice: 69 }] });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const no = order.orderNo;
+  await atStation(no, 'pick');
+  const audits = async () => Number((await h.db('audit_log').count({ n: '*' }).first())!.n);
+  const claims = async () => (await h.db('wave_claims').select('wave_key')).map((r) => r.wave_key).sort();
+  const [auditsBefore, claimsBefore] = [await audits(), await claims()];
+
+  const cases: Array<[string, () => Promise<SuperResponse>, number, string]> = [
+    ['GET pick, not an order number', () => picker.agent.get(`/warehouse/pick/${encodeURIComponent('<b>x</b>')}`), 400, 'That is not an order number'],
+    ['GET pack, no such order', () => picker.agent.get('/warehouse/pack/NOSUCH-0001'), 404, 'There is no such order'],
+    ['scan, no such order', () => picker.post('/warehouse/pick/NOSUCH-0001/scan', { code: barcodeForSku('BB-DIMOO-FOREST') }), 404, 'There is no such order'],
+    ['reset, not an order number', () => picker.post(`/warehouse/pick/${encodeURIComponent("'; DROP TABLE orders; --")}/reset`, { reason: 'x' }), 400, 'That is not an order number'],
+    ['pack, no such order', () => picker.post('/warehouse/pack/NOSUCH-0001', { shipmentId: 'SHP-NOSUCH-0001-1', box: 'BOX-CARTON', weightGrams: '500' }), 404, 'There is no such order'],
+    ['claim, not a date', () => picker.post('/warehouse/waves/2026-02-30:SF/claim', {}), 400, 'That is not a wave key'],
+    ['claim, not a carrier', () => picker.post('/warehouse/waves/2026-12-03:UPS/claim', {}), 400, 'That is not a wave key'],
+    ['claim, no such wave', () => picker.post('/warehouse/waves/2000-01-01:SF/claim', {}), 404, 'There is no such wave on the floor'],
+    ['release, no such wave', () => picker.post('/warehouse/waves/2000-01-01:SF/release', {}), 404, 'There is no such wave on the floor'],
+    ['manifest, no such carrier', () => picker.post('/warehouse/manifest/UPS/scan', { waybillNo: 'X1' }), 404, 'not found'],
+    ['label, not a PDF name', () => picker.agent.get(`/warehouse/labels/${encodeURIComponent('../x.pdf')}`), 404, 'not found'],
+  ];
+  for (const [what, send, status, text] of cases) {
+    const res = await send();
+    expect([what, res.status, plain(res.text).includes(text)]).toEqual([what, status, true]);
+  }
+  expect(await audits()).toBe(auditsBefore);
+  expect(await claims()).toEqual(claimsBefore);
+
+  // The order exists but is not at the pack station: its pack page says so (200), as before.
+  const pack = await picker.agent.get(`/warehouse/pack/${no}`);
+  expect(pack.status).toBe(200);
+  expect(pack.text).toContain('class="empty"');
+  // A form sent as JSON at a real order (no form body) is a scan of nothing: refused on the page, not a 500.
+  const asJson = await picker.agent.post(`/warehouse/pick/${no}/scan`).set('X-CSRF-Token', picker.csrfToken).send({ code: { $gt: '' } });
+  expect(asJson.status).toBe(200);
+  expect(asJson.text).toContain('data-beep="error"');
+  expect((await h.db('pick_scans').where({ order_no: no })).length).toBe(0);
+
+  expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
+  expect((await orderResult(h, no)).status).toBe('cancelled');
+});
