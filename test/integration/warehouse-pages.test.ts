@@ -184,10 +184,22 @@ test('a picker reports a damaged unit with a photo; a spare takes its place', as
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   const no = order.orderNo;
   await atStation(no, 'pick');
-  const damage = (photo: Buffer | null) => {
-    const req = picker.agent.post(`/warehouse/pick/${no}/damage?_csrf=${encodeURIComponent(picker.csrfToken)}`).field('sku', 'BB-DIMOO-FOREST');
+  const damage = (photo: Buffer | null, csrf: 'field' | 'url' | 'none' = 'field') => {
+    const url = `/warehouse/pick/${no}/damage${csrf === 'url' ? `?_csrf=${encodeURIComponent(picker.csrfToken)}` : ''}`;
+    const req = picker.agent.post(url).field('sku', 'BB-DIMOO-FOREST');
+    if (csrf === 'field') req.field('_csrf', picker.csrfToken);
     return photo ? req.attach('photo', photo, 'damage.png') : req;
   };
+  // The CSRF token is a form field, checked right after the upload is parsed: in the URL, or missing, it is refused and nothing is kept.
+  const damageDir = path.join(h.settings.dataDir, 'damage');
+  const photos = () => (fs.existsSync(damageDir) ? fs.readdirSync(damageDir).sort() : []);
+  const photosBefore = photos();
+  for (const csrf of ['url', 'none'] as const) {
+    const refused = await damage(makePng(), csrf);
+    expect([csrf, refused.status, plain(refused.text).includes('This form has expired')]).toEqual([csrf, 403, true]);
+  }
+  expect(await h.db('pick_damage').where({ order_no: no })).toHaveLength(0);
+  expect(photos()).toEqual(photosBefore);
   expect(plain((await damage(null)).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
   expect(plain((await damage(Buffer.from('not an image'))).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
   const ok = await damage(makePng());

@@ -8,6 +8,7 @@ import { expectedParcelWeight } from '../../domain/stations';
 import type { CarrierCode } from '../../domain/types';
 import { isOrderNo } from '../../domain/order-validation';
 import { parseWaveKey, pickList } from '../../domain/waves';
+import { csrfTokenValid } from '../auth/csrf';
 import { requireStation } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
@@ -116,9 +117,14 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await pickPage(req, res, req.params.orderNo, { result: out.result, code, picked: out.picked ?? null });
   });
 
-  // P1.4: a damaged unit with its photo (multipart: the CSRF token rides in the action URL).
+  // P1.4: a damaged unit with its photo. Multipart: read only after the role and the order are checked
+  // (the guard), and the CSRF check deferred to right after parsing (web/auth/csrf.ts), the token a form field.
   r.post('/warehouse/pick/:orderNo/damage', station, async (req, res) => {
     const parsed = await new Promise<string | null>((resolve) => upload.single('photo')(req, res, (err: unknown) => resolve(err ? (err instanceof multer.MulterError ? err.code : 'BAD_MULTIPART') : null)));
+    if (!parsed && !csrfTokenValid(req)) {
+      res.set('Cache-Control', 'no-store');
+      return renderPage(req, res, 'auth/denied', { titleKey: 'csrf.title', messageKey: 'csrf.message', showLogin: false }, 403);
+    }
     const outcome = parsed
       ? { ok: false as const, reason: parsed === 'LIMIT_FILE_SIZE' ? 'the photo is larger than 5 MB' : 'the form could not be read' }
       : await stations.reportDamage(req.params.orderNo, { sku: text(req.body?.sku, 64), photo: req.file?.buffer }, who(req));
