@@ -6,6 +6,8 @@ import type { CatalogItem, OrderInput, ValidationIssue } from './types';
  */
 
 const ORDER_NO = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/;
+/** The shape of an order number: 3–64 letters, digits, - or _, starting with a letter or digit. */
+export const isOrderNo = (v: unknown): v is string => typeof v === 'string' && ORDER_NO.test(v);
 const COUNTRY = /^[A-Z]{2}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 const PHONE = /^\+?[0-9][0-9 \-()]{5,24}$/;

@@ -2,6 +2,7 @@
  * P1.8 / P1.9 waves: the day's floor work grouped by carrier pickup cut-off (SF 18:00 … FedEx
  * 15:30), the most urgent first; a pick list per wave sorted by bin location. Pure.
  */
+import { CARRIER_NAMES } from './carriers';
 import { DEFAULT_CUTOFFS, DEFAULT_UTC_OFFSET_MINUTES, formatLocal, plannedShipDate } from './scheduling';
 import type { StationStep } from './stations';
 import type { CarrierCode } from './types';
@@ -41,6 +42,21 @@ export function waveOf(carrier: CarrierCode, nowMs: number, utcOffsetMinutes = D
   const { shipAtMs } = plannedShipDate(nowMs, DEFAULT_CUTOFFS[carrier], utcOffsetMinutes);
   const label = formatLocal(shipAtMs, utcOffsetMinutes);
   return { key: `${label.slice(0, 10)}:${carrier}`, cutoffAtMs: shipAtMs, cutoffLabel: label };
+}
+
+/**
+ * Whether `key` has the shape of a wave key (`2026-12-03:YTO`: a real calendar date, then a carrier
+ * we ship with); its parts when it does. Says nothing about whether that wave is on the floor now.
+ */
+export function parseWaveKey(key: unknown): { date: string; carrier: CarrierCode } | undefined {
+  if (typeof key !== 'string') return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2}):([A-Z]{2,10})$/.exec(key);
+  if (!m || !Object.hasOwn(CARRIER_NAMES, m[4])) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1];
+  if (daysInMonth === undefined || d < 1 || d > daysInMonth) return undefined;
+  return { date: key.slice(0, 10), carrier: m[4] as CarrierCode };
 }
 
 /** Groups the floor's orders into waves, the earliest cut-off first (ties: carrier code). */

@@ -621,6 +621,10 @@ const MESSAGES = {
   'wh.productLabels': { zh: '商品标签 PDF', en: 'Product labels PDF' },
   'wh.label': { zh: '面单 PDF', en: 'Label PDF' },
   'wh.label.reprint': { zh: '补打面单', en: 'Reprint label' },
+  'wh.error.badWaveKey': { zh: '这不是波次编号(格式为 日期:承运商,例如 2026-12-03:YTO),未做任何更改。', en: 'That is not a wave key (date:carrier, e.g. 2026-12-03:YTO); nothing was changed.' },
+  'wh.error.noWave': { zh: '场内没有这个波次(可能已全部交接),未做任何更改。', en: 'There is no such wave on the floor (it may be all handed over); nothing was changed.' },
+  'wh.error.badOrderNo': { zh: '这不是订单号(3–64 个字母、数字、- 或 _),未做任何更改。', en: 'That is not an order number (3–64 letters, digits, - or _); nothing was changed.' },
+  'wh.error.noOrder': { zh: '没有这个订单,未做任何更改。', en: 'There is no such order; nothing was changed.' },
   // Issue 13: scoped API keys
   'nav.apiKeys': { zh: 'API 密钥', en: 'API keys' },
   'apiKeys.title': { zh: 'API 密钥', en: 'API keys' },

@@ -184,16 +184,24 @@ test('a picker reports a damaged unit with a photo; a spare takes its place', as
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   const no = order.orderNo;
   await atStation(no, 'pick');
-  const damage = (photo: Buffer | null) => {
-    const req = picker.agent.post(`/warehouse/pick/${no}/damage`).field('_csrf', picker.csrfToken).field('sku', 'BB-DIMOO-FOREST');
+  const damage = (photo: Buffer | null, csrf: 'field' | 'url' | 'none' = 'field') => {
+    const url = `/warehouse/pick/${no}/damage${csrf === 'url' ? `?_csrf=${encodeURIComponent(picker.csrfToken)}` : ''}`;
+    const req = picker.agent.post(url).field('sku', 'BB-DIMOO-FOREST');
+    if (csrf === 'field') req.field('_csrf', picker.csrfToken);
     return photo ? req.attach('photo', photo, 'damage.png') : req;
   };
+  // The CSRF token is a form field, checked right after the upload is parsed: in the URL, or missing, it is refused and nothing is kept.
+  const damageDir = path.join(h.settings.dataDir, 'damage');
+  const photos = () => (fs.existsSync(damageDir) ? fs.readdirSync(damageDir).sort() : []);
+  const photosBefore = photos();
+  for (const csrf of ['url', 'none'] as const) {
+    const refused = await damage(makePng(), csrf);
+    expect([csrf, refused.status, plain(refused.text).includes('This form has expired')]).toEqual([csrf, 403, true]);
+  }
+  expect(await h.db('pick_damage').where({ order_no: no })).toHaveLength(0);
+  expect(photos()).toEqual(photosBefore);
   expect(plain((await damage(null)).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
   expect(plain((await damage(Buffer.from('not an image'))).text)).toContain('a photo of the damage (JPEG, PNG or WebP) is required');
-  // A cross-site form (no token in the multipart body) is refused before anything is kept.
-  const forged = await picker.agent.post(`/warehouse/pick/${no}/damage`).field('sku', 'BB-DIMOO-FOREST').attach('photo', makePng(), 'damage.png');
-  expect(forged.status).toBe(403);
-  expect(await h.db('pick_damage').where({ order_no: no })).toHaveLength(0);
   const ok = await damage(makePng());
   expect(plain(ok.text)).toContain('Damage recorded with its photo');
   expect(plain(ok.text)).toContain('Reported damaged: BB-DIMOO-FOREST');
@@ -228,4 +236,47 @@ test('a station needs its training certificate', async () => {
   // Leave nothing running: cancel it (before hand-over this is still allowed).
   expect((await h.api().post(`/api/orders/${order.orderNo}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
   expect((await orderResult(h, order.orderNo)).status).toBe('cancelled');
+});
+
+test('path parameters are checked before any handler: not the shape is 400, naming nothing is 404, nothing written; a real order elsewhere keeps its page', async () => {
+  const order = sampleOrder({ lines: [{ sku: 'BB-DIMOO-FOREST', quantity: 1, unitPrice: 69 }] });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const no = order.orderNo;
+  await atStation(no, 'pick');
+  const audits = async () => Number((await h.db('audit_log').count({ n: '*' }).first())!.n);
+  const claims = async () => (await h.db('wave_claims').select('wave_key')).map((r) => r.wave_key).sort();
+  const [auditsBefore, claimsBefore] = [await audits(), await claims()];
+
+  const cases: Array<[string, () => Promise<SuperResponse>, number, string]> = [
+    ['GET pick, not an order number', () => picker.agent.get(`/warehouse/pick/${encodeURIComponent('<b>x</b>')}`), 400, 'That is not an order number'],
+    ['GET pack, no such order', () => picker.agent.get('/warehouse/pack/NOSUCH-0001'), 404, 'There is no such order'],
+    ['scan, no such order', () => picker.post('/warehouse/pick/NOSUCH-0001/scan', { code: barcodeForSku('BB-DIMOO-FOREST') }), 404, 'There is no such order'],
+    ['reset, not an order number', () => picker.post(`/warehouse/pick/${encodeURIComponent("'; DROP TABLE orders; --")}/reset`, { reason: 'x' }), 400, 'That is not an order number'],
+    ['pack, no such order', () => picker.post('/warehouse/pack/NOSUCH-0001', { shipmentId: 'SHP-NOSUCH-0001-1', box: 'BOX-CARTON', weightGrams: '500' }), 404, 'There is no such order'],
+    ['claim, not a date', () => picker.post('/warehouse/waves/2026-02-30:SF/claim', {}), 400, 'That is not a wave key'],
+    ['claim, not a carrier', () => picker.post('/warehouse/waves/2026-12-03:UPS/claim', {}), 400, 'That is not a wave key'],
+    ['claim, no such wave', () => picker.post('/warehouse/waves/2000-01-01:SF/claim', {}), 404, 'There is no such wave on the floor'],
+    ['release, no such wave', () => picker.post('/warehouse/waves/2000-01-01:SF/release', {}), 404, 'There is no such wave on the floor'],
+    ['manifest, no such carrier', () => picker.post('/warehouse/manifest/UPS/scan', { waybillNo: 'X1' }), 404, 'not found'],
+    ['label, not a PDF name', () => picker.agent.get(`/warehouse/labels/${encodeURIComponent('../x.pdf')}`), 404, 'not found'],
+  ];
+  for (const [what, send, status, text] of cases) {
+    const res = await send();
+    expect([what, res.status, plain(res.text).includes(text)]).toEqual([what, status, true]);
+  }
+  expect(await audits()).toBe(auditsBefore);
+  expect(await claims()).toEqual(claimsBefore);
+
+  // The order exists but is not at the pack station: its pack page says so (200), as before.
+  const pack = await picker.agent.get(`/warehouse/pack/${no}`);
+  expect(pack.status).toBe(200);
+  expect(pack.text).toContain('class="empty"');
+  // A form sent as JSON at a real order (no form body) is a scan of nothing: refused on the page, not a 500.
+  const asJson = await picker.agent.post(`/warehouse/pick/${no}/scan`).set('X-CSRF-Token', picker.csrfToken).send({ code: { $gt: '' } });
+  expect(asJson.status).toBe(200);
+  expect(asJson.text).toContain('data-beep="error"');
+  expect((await h.db('pick_scans').where({ order_no: no })).length).toBe(0);
+
+  expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
+  expect((await orderResult(h, no)).status).toBe('cancelled');
 });

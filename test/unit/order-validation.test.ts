@@ -1,4 +1,4 @@
-import { validateAgainstCatalog, validateOrderShape } from '../../domain/order-validation';
+import { isOrderNo, validateAgainstCatalog, validateOrderShape } from '../../domain/order-validation';
 import type { OrderInput } from '../../domain/types';
 
 const valid: OrderInput = {
@@ -46,4 +46,11 @@ test('catalog checks: unknown SKU, price mismatch, currency', () => {
   expect(validateAgainstCatalog({ ...valid, lines: [{ sku: 'BB-2', quantity: 1, unitPrice: 69 }] }, catalog)[0].path).toBe('lines[0].sku');
   expect(validateAgainstCatalog({ ...valid, lines: [{ sku: 'BB-1', quantity: 1, unitPrice: 70 }] }, catalog)[0].message).toMatch(/price mismatch/);
   expect(validateAgainstCatalog({ ...valid, currency: 'USD' }, catalog)[0].path).toBe('currency');
+});
+
+test('isOrderNo: the shape an order number has (3–64 letters, digits, - or _), and nothing else', () => {
+  for (const ok of ['BF-20261203-0001', '999999', 'abc', 'A'.repeat(64), 'X_1-2']) expect([ok, isOrderNo(ok)]).toEqual([ok, true]);
+  for (const bad of ['', 'ab', '-AB1', '_AB1', 'A'.repeat(65), 'BF 1', 'BF-1\u0000', '<script>alert(1)</script>', "'; DROP TABLE orders; --", '../etc', '🧸🧸🧸', 'BF-1\n', 123456, null, undefined, ['BF-1234']]) {
+    expect([bad, isOrderNo(bad)]).toEqual([bad, false]);
+  }
 });

@@ -1,12 +1,14 @@
-import { Request, Response, Router } from 'express';
-import { csrfTokenValid } from '../auth/csrf';
+import { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import multer from 'multer';
 import type { Db } from '../../db/knex';
-import { getFloorOrder, manifestParcels, pendingDamage, pickScans } from '../../db/warehouse';
+import { getOrder } from '../../db/orders';
+import { getFloorOrder, manifestParcels, pendingDamage, pickScans, waveClaims } from '../../db/warehouse';
 import { CARRIER_NAMES } from '../../domain/carriers';
 import { expectedParcelWeight } from '../../domain/stations';
 import type { CarrierCode } from '../../domain/types';
-import { pickList } from '../../domain/waves';
+import { isOrderNo } from '../../domain/order-validation';
+import { parseWaveKey, pickList } from '../../domain/waves';
+import { csrfTokenValid } from '../auth/csrf';
 import { requireStation } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
@@ -16,6 +18,8 @@ import { stationService } from '../services/stations';
 
 const CARRIERS = Object.keys(CARRIER_NAMES) as CarrierCode[];
 const text = (v: unknown, max = 100) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
+/** A document's file name: a shipment id and .pdf (which shipment, and whether it exists, the handler asks). */
+const PDF_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.pdf$/;
 
 /**
  * The warehouse floor (stations mode): waves by cut-off, pick lists by bin, scan-to-verify, pack
@@ -35,26 +39,56 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
   }
   const carrierName = (req: Request) => (code: CarrierCode) => (CARRIER_NAMES[code] ? (pickLang(req) === 'en' ? CARRIER_NAMES[code].en : CARRIER_NAMES[code].zh) : code);
 
-  r.get('/warehouse', requireStation(), async (req, res) => floorPage(req, res));
+  /**
+   * Every path parameter of these routes is checked here, once, after the role check (so that who
+   * may not work the stations learns nothing) and before any handler: a value that is not the shape
+   * of its kind is 400, one that names nothing is 404, and either way nothing is written. A handler
+   * only ever sees a wave that is on the floor (or still claimed), an order that exists, a carrier we
+   * ship with, and a PDF name. An order that exists but is not at this station is the handler's to
+   * answer (the page says so; a scan there is refused and audited).
+   */
+  async function checkParams(req: Request, res: Response, next: NextFunction) {
+    const { key, orderNo, carrier, file } = req.params as Record<string, string | undefined>;
+    const refuse = (status: 400 | 404, messageKey: string) => renderPage(req, res, 'error', { messageKey }, status);
+    if (key !== undefined) {
+      if (!parseWaveKey(key)) return refuse(400, 'wh.error.badWaveKey');
+      const onFloor = (await stations.floor()).some((w) => w.key === key);
+      if (!onFloor && !(await waveClaims(db, [key])).has(key)) return refuse(404, 'wh.error.noWave');
+    }
+    if (orderNo !== undefined) {
+      if (!isOrderNo(orderNo)) return refuse(400, 'wh.error.badOrderNo');
+      if (!(await getOrder(db, orderNo))) return refuse(404, 'wh.error.noOrder');
+    }
+    if (carrier !== undefined && !CARRIERS.includes(carrier as CarrierCode)) return refuse(404, 'error.notFound');
+    if (file !== undefined && !PDF_NAME.test(file)) return refuse(404, 'error.notFound');
+    next();
+  }
+  const stationRole = requireStation();
+  /** Each route's guard: the role, then its path parameters. */
+  // RequestHandler<any>, as requireStation: a route's own params typing (':orderNo' → string) is kept.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const station: RequestHandler<any> = (req, res, next) => stationRole(req, res, () => void checkParams(req, res, next).catch(next));
 
-  r.post('/warehouse/waves/:key/claim', requireStation(), async (req, res) => {
-    const claim = await stations.claim(text(req.params.key, 40), who(req));
+  r.get('/warehouse', station, async (req, res) => floorPage(req, res));
+
+  r.post('/warehouse/waves/:key/claim', station, async (req, res) => {
+    const claim = await stations.claim(req.params.key, who(req));
     if (!claim.won) return floorPage(req, res, { claimLost: claim.claimedBy }, 409);
     res.redirect(303, `/warehouse/waves/${encodeURIComponent(req.params.key)}`);
   });
 
-  r.post('/warehouse/waves/:key/release', requireStation(), async (req, res) => {
-    await stations.release(text(req.params.key, 40), who(req));
+  r.post('/warehouse/waves/:key/release', station, async (req, res) => {
+    await stations.release(req.params.key, who(req));
     res.redirect(303, '/warehouse');
   });
 
-  r.get('/warehouse/waves/:key', requireStation(), async (req, res) => {
+  r.get('/warehouse/waves/:key', station, async (req, res) => {
     const wave = (await stations.floor()).find((w) => w.key === req.params.key);
     if (!wave) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     await renderPage(req, res, 'warehouse/wave', { wave, rows: pickList(wave), carrierName: carrierName(req) });
   });
 
-  r.get('/warehouse/waves/:key/pick-list.pdf', requireStation(), async (req, res) => {
+  r.get('/warehouse/waves/:key/pick-list.pdf', station, async (req, res) => {
     const wave = (await stations.floor()).find((w) => w.key === req.params.key);
     if (!wave) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     const pdf = await pickListPdf(db, wave, pickList(wave), req.user!.username);
@@ -62,7 +96,7 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
   });
 
   for (const [prefix, make] of [['slips', packingSlipPdf], ['product-labels', productLabelsPdf]] as const) {
-    r.get(`/warehouse/${prefix}/:file`, requireStation(), async (req, res) => {
+    r.get(`/warehouse/${prefix}/:file`, station, async (req, res) => {
       const m = /^(.+)\.pdf$/.exec(String(req.params.file));
       const pdf = m ? await make(db, m[1], req.user!.username) : undefined;
       if (!pdf) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
@@ -75,21 +109,21 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await renderPage(req, res, 'warehouse/pick', { orderNo, order: order ?? null, scanned: await pickScans(db, orderNo), damage: await pendingDamage(db, orderNo), result: null, code: '', picked: null, damageOutcome: null, ...extra });
   }
 
-  r.get('/warehouse/pick/:orderNo', requireStation(), async (req, res) => pickPage(req, res, req.params.orderNo));
+  r.get('/warehouse/pick/:orderNo', station, async (req, res) => pickPage(req, res, req.params.orderNo));
 
-  r.post('/warehouse/pick/:orderNo/scan', requireStation(), async (req, res) => {
-    const code = text(req.body.code, 64);
+  r.post('/warehouse/pick/:orderNo/scan', station, async (req, res) => {
+    const code = text(req.body?.code, 64);
     const out = await stations.scan(req.params.orderNo, code, who(req));
     await pickPage(req, res, req.params.orderNo, { result: out.result, code, picked: out.picked ?? null });
   });
 
-  // P1.4: a damaged unit with its photo (multipart: parsed after the station check, then the CSRF
-  // token, a form field, is checked; web/auth/csrf.ts).
-  r.post('/warehouse/pick/:orderNo/damage', requireStation(), async (req, res) => {
+  // P1.4: a damaged unit with its photo. Multipart: read only after the role and the order are checked
+  // (the guard), and the CSRF check deferred to right after parsing (web/auth/csrf.ts), the token a form field.
+  r.post('/warehouse/pick/:orderNo/damage', station, async (req, res) => {
     const parsed = await new Promise<string | null>((resolve) => upload.single('photo')(req, res, (err: unknown) => resolve(err ? (err instanceof multer.MulterError ? err.code : 'BAD_MULTIPART') : null)));
     if (!parsed && !csrfTokenValid(req)) {
-      await renderPage(req, res, 'auth/denied', { titleKey: 'csrf.title', messageKey: 'csrf.message', showLogin: false }, 403);
-      return;
+      res.set('Cache-Control', 'no-store');
+      return renderPage(req, res, 'auth/denied', { titleKey: 'csrf.title', messageKey: 'csrf.message', showLogin: false }, 403);
     }
     const outcome = parsed
       ? { ok: false as const, reason: parsed === 'LIMIT_FILE_SIZE' ? 'the photo is larger than 5 MB' : 'the form could not be read' }
@@ -97,8 +131,8 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await pickPage(req, res, req.params.orderNo, { damageOutcome: outcome });
   });
 
-  r.post('/warehouse/pick/:orderNo/reset', requireStation(), async (req, res) => {
-    await stations.resetCount(req.params.orderNo, who(req), text(req.body.reason, 200));
+  r.post('/warehouse/pick/:orderNo/reset', station, async (req, res) => {
+    await stations.resetCount(req.params.orderNo, who(req), text(req.body?.reason, 200));
     res.redirect(303, `/warehouse/pick/${encodeURIComponent(req.params.orderNo)}`);
   });
 
@@ -108,11 +142,11 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await renderPage(req, res, 'warehouse/pack', { orderNo, order: order ?? null, parcels, outcome: null, ...extra });
   }
 
-  r.get('/warehouse/pack/:orderNo', requireStation(), async (req, res) => packPage(req, res, req.params.orderNo));
+  r.get('/warehouse/pack/:orderNo', station, async (req, res) => packPage(req, res, req.params.orderNo));
 
-  r.post('/warehouse/pack/:orderNo', requireStation(), async (req, res) => {
-    const weight = Number(text(req.body.weightGrams, 12).replace(',', '.'));
-    const outcome = await stations.pack(req.params.orderNo, { shipmentId: text(req.body.shipmentId, 100), box: text(req.body.box, 40), weightGrams: weight }, who(req));
+  r.post('/warehouse/pack/:orderNo', station, async (req, res) => {
+    const weight = Number(text(req.body?.weightGrams, 12).replace(',', '.'));
+    const outcome = await stations.pack(req.params.orderNo, { shipmentId: text(req.body?.shipmentId, 100), box: text(req.body?.box, 40), weightGrams: weight }, who(req));
     await packPage(req, res, req.params.orderNo, { outcome });
   });
 
@@ -122,20 +156,17 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await renderPage(req, res, 'warehouse/manifest', { carrier, carrierLabel: carrierName(req)(carrier), parcels, kg, outcome: null, ...extra });
   }
 
-  r.get('/warehouse/manifest/:carrier', requireStation(), async (req, res) => {
-    const carrier = CARRIERS.find((c) => c === req.params.carrier);
-    if (!carrier) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
-    await manifestPage(req, res, carrier);
+  r.get('/warehouse/manifest/:carrier', station, async (req, res) => {
+    await manifestPage(req, res, req.params.carrier as CarrierCode);
   });
 
-  r.post('/warehouse/manifest/:carrier/scan', requireStation(), async (req, res) => {
-    const carrier = CARRIERS.find((c) => c === req.params.carrier);
-    if (!carrier) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
-    const outcome = await stations.handOver(text(req.body.waybillNo, 64), who(req), carrier);
+  r.post('/warehouse/manifest/:carrier/scan', station, async (req, res) => {
+    const carrier = req.params.carrier as CarrierCode;
+    const outcome = await stations.handOver(text(req.body?.waybillNo, 64), who(req), carrier);
     await manifestPage(req, res, carrier, { outcome });
   });
 
-  r.get('/warehouse/labels/:file', requireStation(), async (req, res) => {
+  r.get('/warehouse/labels/:file', station, async (req, res) => {
     const m = /^(.+)\.pdf$/.exec(req.params.file);
     if (!m) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     const label = await printShippingLabel(db, m[1], req.user!.username);

@@ -1,4 +1,4 @@
-import { buildWaves, compareBins, FloorOrder, pickList, waveOf } from '../../../domain/waves';
+import { buildWaves, compareBins, FloorOrder, parseWaveKey, pickList, waveOf } from '../../../domain/waves';
 
 // 2026-12-03 08:00 UTC = 16:00 in Shanghai: FedEx (15:30) has left, YTO (17:00) and SF (18:00) have not.
 const NOW = Date.UTC(2026, 11, 3, 8, 0);
@@ -43,4 +43,12 @@ test('a pick list walks the bins in order (numeric, not text), items without a b
     ],
   });
   expect(rows.map((r) => `${r.bin}:${r.sku}:${r.orderNo}`)).toEqual(['A-10-1:X:O2', 'B-01-1:Z:O1', 'B-01-1:Z:O2', 'null:Y:O1']);
+});
+
+test('a wave key has the shape date:carrier, with a real date and a carrier we ship with', () => {
+  expect(parseWaveKey(waveOf('YTO', NOW).key)).toEqual({ date: '2026-12-03', carrier: 'YTO' });
+  expect(parseWaveKey('2028-02-29:FEDEX')).toEqual({ date: '2028-02-29', carrier: 'FEDEX' });
+  for (const bad of ['2026-02-29:SF', '2026-13-01:SF', '2026-00-10:SF', '2026-12-00:SF', '2026-12-32:SF', '2100-02-29:SF', '2026-12-03:UPS', '2026-12-03:sf', '2026-12-03', ':SF', '2026-12-03:SF ', ' 2026-12-03:SF', '2026-12-03:constructor', '999999', '', '<script>', '\u0000', 20261203, null, undefined, ['2026-12-03:SF']]) {
+    expect([bad, parseWaveKey(bad)]).toEqual([bad, undefined]);
+  }
 });
