@@ -312,6 +312,8 @@ describe('cancellation', () => {
     const order = sampleOrder({ payment: { method: 'card', token: 'tok_pending' } });
     expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
     await orderStatusIs(h, order.orderNo, 'awaiting_payment');
+    // The charge is pending at the provider (a cancel before the charge call ran has nothing to void).
+    await waitFor('the pending charge', () => h.db('sandbox_payment_operations').where({ order_no: order.orderNo, kind: 'charge', status: 'pending' }).first());
     expect((await h.api().post(`/api/orders/${order.orderNo}/cancel`).send({ reason: 'duplicate order' })).status).toBe(200);
     expect((await orderResult(h, order.orderNo)).status).toBe('cancelled');
     expect(await refunds(order.orderNo)).toHaveLength(0);
