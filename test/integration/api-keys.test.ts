@@ -11,6 +11,7 @@ import { main as keyCli } from '../../scripts/key';
 import { EXAMPLE_API_KEY } from '../../web/api/auth';
 import { createApp } from '../../web/app';
 import { API_KEY, createHarness, csrfFrom, Harness, signIn } from '../support/harness';
+import { appRoutes } from '../support/routes';
 import { expectLedgerHolds } from '../support/ledger';
 import { TEST_WEBHOOK_SECRETS } from '../support/webhooks';
 
@@ -29,18 +30,7 @@ afterAll(async () => {
 });
 
 /** Every `METHOD /path` of the app under /api (the webhooks are signed, not keyed). */
-function apiRoutes(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: any[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const m of Object.keys(layer.route.methods)) if (m !== '_all') out.push(`${m.toUpperCase()} ${prefix}${layer.route.path}`);
-      } else if (layer.handle?.stack) walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
-    }
-  };
-  walk((app as any).router.stack, '');
-  return [...new Set(out)].filter((r) => r.split(' ')[1].startsWith('/api/') && !r.split(' ')[1].startsWith('/api/webhooks/'));
-}
+const apiRoutes = (app: Express) => appRoutes(app).filter((r) => r.split(' ')[1].startsWith('/api/') && !r.split(' ')[1].startsWith('/api/webhooks/'));
 
 test('every /api route of the app has a scope (a new route without one fails here)', () => {
   const routes = apiRoutes(h.app).map((r) => r.replace(' /api/', ' /'));

@@ -18,6 +18,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { isSqlite } from '../../db/knex';
 import { createHarness, Harness, sampleOrder, signIn, SignedIn } from '../support/harness';
+import { appRoutes } from '../support/routes';
 import { expectLedgerHolds } from '../support/ledger';
 import { signedPost } from '../support/webhooks';
 
@@ -436,7 +437,7 @@ const COVERED = new Set([
  * redirect, as pages ignore what they do not know); never a 5xx; nothing written.
  */
 test('routes added since: hostile path parameters and form fields', async () => {
-  const extra = listRoutes(h.app).filter((r) => !COVERED.has(r));
+  const extra = appRoutes(h.app).filter((r) => !COVERED.has(r));
   const redirected: string[] = [];
   const before = await fingerprint();
   const hostileFields: Record<string, string> = { decision: SCRIPT, note: SQL, reason: CONTROL, assignee: 'x'.repeat(5000), quantity: '-1', id: '1e309', orderNo: SQL, [SCRIPT]: BIDI };
@@ -482,21 +483,6 @@ test('the server keeps serving', async () => {
   expect((await h.api().get('/api/catalog')).status).toBe(200);
   expect((await admin.agent.get('/orders')).status).toBe(200);
   expect((await h.api().post('/api/orders').send(sampleOrder())).status).toBe(201);
-  console.log(`hostile input: ${cases} cases in all, against ${listRoutes(h.app).length} routes`);
+  console.log(`hostile input: ${cases} cases in all, against ${appRoutes(h.app).length} routes`);
 });
 
-/** `METHOD /path` of every route in the app, mounted routers included (express 5: layer.rawPath is the mount path). */
-function listRoutes(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: any[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const m of Object.keys(layer.route.methods)) if (m !== '_all') out.push(`${m.toUpperCase()} ${prefix}${layer.route.path}`);
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
-      }
-    }
-  };
-  walk((app as any).router.stack, '');
-  return [...new Set(out)];
-}

@@ -7,6 +7,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../db/users';
 import { createHarness, Harness, signIn, SignedIn } from '../support/harness';
+import { appRoutes } from '../support/routes';
 import { expectLedgerHolds } from '../support/ledger';
 
 /** `station`: the warehouse stations (warehouse, supervisor, admin; not plain staff). */
@@ -34,18 +35,7 @@ const NEEDS: Record<string, Need> = {
 const RANK: Record<Role, number> = { staff: 1, warehouse: 1, supervisor: 2, admin: 3 };
 const ROLES: Role[] = ['staff', 'warehouse', 'supervisor', 'admin'];
 
-function pageRoutes(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: any[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        for (const m of Object.keys(layer.route.methods)) if (m !== '_all') out.push(`${m.toUpperCase()} ${prefix}${layer.route.path}`);
-      } else if (layer.handle?.stack) walk(layer.handle.stack, prefix + (typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : ''));
-    }
-  };
-  walk((app as any).router.stack, '');
-  return [...new Set(out)].filter((r) => !r.split(' ')[1].startsWith('/api'));
-}
+const pageRoutes = (app: Express) => appRoutes(app).filter((r) => !r.split(' ')[1].startsWith('/api'));
 
 let h: Harness;
 const as: Partial<Record<Role, SignedIn>> = {};
