@@ -14,7 +14,6 @@
  * text: there the test checks the other side, that such text is stored verbatim and shown escaped.
  */
 import crypto from 'node:crypto';
-import type { Express } from 'express';
 import request from 'supertest';
 import { isSqlite } from '../../db/knex';
 import { createHarness, Harness, sampleOrder, signIn, SignedIn } from '../support/harness';
