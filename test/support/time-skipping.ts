@@ -201,6 +201,26 @@ export async function untilIdleOnTimer(world: { client: Client }, workflowId: st
   }
 }
 
+/**
+ * Like untilStatus, but moves the clock a minute every few seconds of waiting: should the test
+ * server have refused a workflow task (see untilIdleOnTimer), the task times out after 10 s of
+ * server time and is retried, and the workflow goes on; a real server does this by itself.
+ */
+export async function untilStatusNudging(world: TimeSkippingWorld, orderNo: string, statuses: string[], timeoutMs = 120_000): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  let nextNudge = Date.now() + 5_000;
+  for (;;) {
+    const s = await orderStatus(world, orderNo);
+    if (s && statuses.includes(s)) return s;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${orderNo} to be ${statuses.join(' or ')} (it is ${s})`);
+    if (Date.now() > nextNudge) {
+      await world.sleep(60_000);
+      nextNudge = Date.now() + 5_000;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 export async function orderStatus(world: { db: Db }, orderNo: string): Promise<string | undefined> {
   return (await world.db('orders').where({ order_no: orderNo }).first('status'))?.status;
 }

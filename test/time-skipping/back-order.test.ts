@@ -8,7 +8,7 @@
 import { setOnHand } from '../../db/inventory';
 import { sampleOrder, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
-import { createTimeSkippingWorld, expectEveryRunUnder, orderStatus, sleepWatchingHistory, TimeSkippingWorld, untilIdleOnTimer, untilStatus } from '../support/time-skipping';
+import { createTimeSkippingWorld, expectEveryRunUnder, orderStatus, sleepWatchingHistory, TimeSkippingWorld, untilIdleOnTimer, untilStatus, untilStatusNudging } from '../support/time-skipping';
 
 let world: TimeSkippingWorld;
 beforeAll(async () => {
@@ -45,7 +45,7 @@ test('back-ordered 60 days, then restocked: the order ships, every run under 10,
   const restock = await world.api().post(`/api/inventory/${SKU}/restock`).send({ quantity: 3 });
   expect(restock.status).toBe(200);
   expect(restock.body.filled).toEqual([order.orderNo]);
-  await untilStatus(world, order.orderNo, ['shipped']);
+  await untilStatusNudging(world, order.orderNo, ['shipped']);
   expect(await world.db('shipments').where({ order_no: order.orderNo }).whereNotNull('shipped_at').count({ n: '*' })).toEqual([{ n: 1 }]);
 
   const runs = await expectEveryRunUnder(world.client, workflowId);
