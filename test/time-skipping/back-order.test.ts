@@ -45,7 +45,8 @@ test('back-ordered 60 days, then restocked: the order ships, every run under 10,
   const restock = await world.api().post(`/api/inventory/${SKU}/restock`).send({ quantity: 3 });
   expect(restock.status).toBe(200);
   expect(restock.body.filled).toEqual([order.orderNo]);
-  await untilStatusNudging(world, order.orderNo, ['shipped']);
+  // Moving the clock to get past a refused task can also carry the parcel past its delivery scan.
+  await untilStatusNudging(world, order.orderNo, ['shipped', 'delivered']);
   expect(await world.db('shipments').where({ order_no: order.orderNo }).whereNotNull('shipped_at').count({ n: '*' })).toEqual([{ n: 1 }]);
 
   const runs = await expectEveryRunUnder(world.client, workflowId);
