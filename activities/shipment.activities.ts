@@ -84,6 +84,18 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
       const order = await getOrder(db, shipment.orderNo);
       if (!order) throw notFound(`order ${shipment.orderNo}`);
       const sandbox = await sandboxOf(shipment.orderNo);
+      // P2.4: the workflow gave up on the carrier asked before (no answer through every retry). It may
+      // still have taken the booking; void it there before asking the next one, so the parcel never
+      // holds two live waybills. A carrier that cannot be reached to cancel fails this attempt, and
+      // after the retries the supervisor decides (carrier_rejected task).
+      if (shipment.bookingCarrier && shipment.bookingCarrier !== input.carrier && !shipment.trackingNo) {
+        const abandoned = shipment.bookingCarrier;
+        try {
+          await heartbeating(() => carriers(abandoned).cancel(input.shipmentId));
+        } catch (err) {
+          throw ApplicationFailure.retryable(`could not void the booking left with ${abandoned} before asking ${input.carrier}: ${(err as Error).message}`, 'CarrierUnavailable');
+        }
+      }
       // Written before the call: if the answer never comes back, compensation still knows whom to ask.
       await updateShipment(db, input.shipmentId, { booking_carrier: input.carrier });
       const adapter = carriers(input.carrier);
