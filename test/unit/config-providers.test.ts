@@ -85,3 +85,15 @@ test('gateway: a base URL gets /gateway.do, a full one stays', () => {
   expect(alipayGatewayUrl('http://127.0.0.1:9000/')).toBe('http://127.0.0.1:9000/gateway.do');
   expect(alipayGatewayUrl('https://openapi.alipay.com/gateway.do')).toBe('https://openapi.alipay.com/gateway.do');
 });
+
+test('a worker with BOXFLOW_SANDBOX=0 and nothing configured refuses before it connects, listing every value', async () => {
+  const { createFulfillmentWorker } = await import('../../worker/create-worker');
+  const { loadSettings } = await import('../../config/settings');
+  const saved = Object.keys(process.env).filter((k) => /^BOXFLOW_(ALIPAY|SF|KUAIDI100)_/.test(k));
+  expect(saved).toEqual([]); // the test's own environment sets none
+  const settings = loadSettings({ BOXFLOW_SANDBOX: '0', TEMPORAL_ADDRESS: '127.0.0.1:1' });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const started = createFulfillmentWorker({ settings, db: undefined as any, address: '127.0.0.1:1' });
+  await expect(started).rejects.toThrow(ProviderSettingsError);
+  await expect(started).rejects.toThrow(/11 problem\(s\)[\s\S]*BOXFLOW_ALIPAY_APP_ID is not set[\s\S]*BOXFLOW_SF_BASE_URL is not set[\s\S]*BOXFLOW_KUAIDI100_KEY is not set/);
+});
