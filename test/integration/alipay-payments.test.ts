@@ -138,3 +138,26 @@ test('cancelling an order whose trade is unpaid closes the trade (alipay.trade.c
   // Alipay then reports the closed trade: acknowledged, nothing to hand over.
   expect(await alipay.push(notifyUrl, alipay.notification(orderNo))).toEqual({ status: 200, body: 'success' });
 });
+
+test('closed before the QR code was scanned (ACQ.TRADE_NOT_EXIST), paid afterwards: the late payment is refunded', async () => {
+  // The storefront's QR code exists, Alipay's trade not yet: it is created when the buyer scans.
+  const order = sampleOrder({ payment: { method: 'alipay', token: 'alipay' } });
+  const orderNo = order.orderNo;
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  await pendingCharge(orderNo);
+  await orderStatusIs(h, orderNo, 'awaiting_payment');
+  expect((await h.api().post(`/api/orders/${orderNo}/cancel`).send({ reason: 'never paid', requestedBy: 'cs.li' })).status).toBeLessThan(300);
+  await orderStatusIs(h, orderNo, 'cancelled');
+  await waitFor('the charge voided', async () => (await h.db('payments').where({ order_no: orderNo, kind: 'charge' }).first())?.status === 'voided');
+  expect(alipay.calls).toContainEqual({ method: 'alipay.trade.close', biz: { out_trade_no: orderNo }, code: '40004', subCode: 'ACQ.TRADE_NOT_EXIST' });
+
+  alipay.createTrade(orderNo, 138);
+  alipay.buyerPays(orderNo);
+  expect(await alipay.push(notifyUrl, alipay.notification(orderNo))).toEqual({ status: 200, body: 'success' });
+  await waitFor('the late payment refunded', async () => (await h.db('payments').where({ order_no: orderNo, kind: 'refund', status: 'succeeded' }).first()) ?? undefined);
+  expect((await h.db('payments').where({ order_no: orderNo, kind: 'charge' }).first()).status).toBe('succeeded');
+  expect(alipay.ledger().filter((x) => x.orderNo === orderNo)).toEqual([
+    { orderNo, kind: 'charge', status: 'succeeded', amount: 138 },
+    { orderNo, kind: 'refund', status: 'succeeded', amount: 138 },
+  ]);
+});
