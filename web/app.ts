@@ -12,6 +12,8 @@ import { ordersApi } from './api/orders.routes';
 import { afterHandOverApi } from './api/after-handover.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
+import { alipayNotifyApi } from './api/alipay-notify.routes';
+import { loadProviderSettings, ProviderSettings } from '../config/providers';
 import { webhookSecretsFromEnv, WebhookSecrets } from './webhooks/secrets';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecRoutes } from './codec.routes';
@@ -56,10 +58,12 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** Express `trust proxy`; default BOXFLOW_TRUST_PROXY (trustProxySetting). */
   trustProxy?: string;
+  /** The real providers' settings (Alipay's public key checks its notifications); default from the environment (config/providers.ts). */
+  providers?: ProviderSettings;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy, providers }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(trustProxy ?? process.env.BOXFLOW_TRUST_PROXY));
@@ -98,6 +102,8 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(healthRoutes(db, temporal));
 
   // Webhooks are signed by each provider (Standard Webhooks over the raw body), not sent with the API key.
+  // Alipay's asynchronous notification: form-encoded, signed RSA2 by Alipay (its own protocol).
+  app.use('/api/webhooks/alipay', alipayNotifyApi(db, temporal, (providers ?? loadProviderSettings()).alipay));
   app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv()));
   const api = express.Router();
   api.use(requireApiKey(db, apiKey));

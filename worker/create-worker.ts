@@ -5,6 +5,7 @@ import { createPaymentProvider } from '../adapters/payments';
 import { CarrierTracker, createSandboxTracker } from '../adapters/carriers/tracking';
 import { createLogSender, NotificationSender } from '../adapters/notifications/sender';
 import { createSmtpSender } from '../adapters/notifications/smtp';
+import { loadProviderSettings, ProviderSettings, requireLiveProviders } from '../config/providers';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
 import { dataConverterFor } from './encryption-codec';
@@ -21,10 +22,19 @@ export interface FulfillmentWorkerOptions {
   overrides?: Partial<WorkerOptions>;
   /** Where customer messages go (default: the log sender, one JSON line per message in <data>/outbox.log). */
   sender?: NotificationSender;
+  /**
+   * The real providers' settings (config/providers.ts). Default: none in sandbox mode; with
+   * BOXFLOW_SANDBOX=0, read from the environment and required complete (the worker refuses to start
+   * with the list of what is missing). Given in sandbox mode (tests against the stand-ins), each
+   * provider configured here replaces its sandbox and the others stay sandboxes.
+   */
+  providers?: ProviderSettings;
 }
 
 export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { settings, db } = opts;
+  // Checked before anything connects: every missing or wrong provider setting at once.
+  const providers = settings.sandbox ? opts.providers : requireLiveProviders(opts.providers ?? loadProviderSettings());
   const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(settings.temporal, opts.address)));
   const worker = await Worker.create({
     connection,
@@ -36,7 +46,7 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
     activities: createActivities({
       db,
       carriers: createCarrierRegistry(db, settings.sandbox),
-      payments: createPaymentProvider(db, { sandbox: settings.sandbox }),
+      payments: createPaymentProvider(db, { sandbox: settings.sandbox, alipay: providers?.alipay }),
       tracker: createTracker(settings),
       sender: opts.sender ?? createSender(settings),
       settings,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import request from 'supertest';
+import type { ProviderSettings } from '../../config/providers';
 import { loadSettings, Settings } from '../../config/settings';
 import { createDb, Db, migrateToLatest } from '../../db/knex';
 import { seedDemoCatalog } from '../../db/seed';
@@ -58,7 +59,12 @@ export function testEnv(): { address: string; bundlePath: string; runDir: string
   return { address, bundlePath, runDir };
 }
 
-export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender } = {}): Promise<Harness> {
+/**
+ * `providers`: real providers' settings (config/providers.ts) for the worker and the app, e.g. the
+ * Alipay stand-in's (test/standins/alipay.ts); each provider given replaces its sandbox, the others
+ * stay sandboxes. Default: none (the app does not read them from the environment either).
+ */
+export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender; providers?: ProviderSettings } = {}): Promise<Harness> {
   quietRuntime();
   const { address, bundlePath, runDir } = testEnv();
   const id = crypto.randomBytes(4).toString('hex');
@@ -79,7 +85,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0] });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], providers: opts.providers ?? { problems: [] } });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -104,6 +110,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
         workflowBundlePath: bundlePath,
         overrides: { stickyQueueScheduleToStartTimeout: '1 second' },
         sender: opts.sender,
+        providers: opts.providers,
       });
       worker = created.worker;
       workerConnection = created.connection;
