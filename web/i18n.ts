@@ -620,6 +620,8 @@ const MESSAGES = {
   'wh.slip': { zh: '装箱单 PDF', en: 'Packing slip PDF' },
   'wh.productLabels': { zh: '商品标签 PDF', en: 'Product labels PDF' },
   'wh.label': { zh: '面单 PDF', en: 'Label PDF' },
+  'wh.labelZpl': { zh: '面单 ZPL(热敏打印机)', en: 'Label ZPL (thermal printer)' },
+  'wh.manifestPdf': { zh: '打印交接单(PDF)', en: 'Print the manifest (PDF)' },
   'wh.label.reprint': { zh: '补打面单', en: 'Reprint label' },
   'wh.error.badWaveKey': { zh: '这不是波次编号(格式为 日期:承运商,例如 2026-12-03:YTO),未做任何更改。', en: 'That is not a wave key (date:carrier, e.g. 2026-12-03:YTO); nothing was changed.' },
   'wh.error.noWave': { zh: '场内没有这个波次(可能已全部交接),未做任何更改。', en: 'There is no such wave on the floor (it may be all handed over); nothing was changed.' },

@@ -162,11 +162,32 @@ test('a picker works an order through the pages: wave, pick list by bin, scans, 
     ['label.reprint', 'picker.wu'],
   ]);
 
+  // The same label as ZPL for a thermal printer (linked beside the PDF), audited too.
+  expect(manifest.text).toContain(`href="/warehouse/labels/${parcel.id}.zpl"`);
+  const zpl = await picker.agent.get(`/warehouse/labels/${parcel.id}.zpl`).buffer(true).parse(binary);
+  expect(zpl.status).toBe(200);
+  expect(zpl.headers['content-type']).toMatch(/^application\/x-zpl/);
+  const zplText = (zpl.body as Buffer).toString('utf8');
+  expect(zplText.startsWith('^XA')).toBe(true);
+  expect(zplText.trimEnd().endsWith('^XZ')).toBe(true);
+  expect(zplText).toMatch(new RegExp(`\\^BCN[^\\^]*\\^FD${booked.tracking_no}\\^FS`));
+  expect(await h.db('audit_log').where({ subject: `shipment:${parcel.id}`, action: 'label.zpl', actor: 'picker.wu' })).toHaveLength(1);
+
   const bad = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: 'NOPE123' });
   expect(plain(bad.text)).toContain('✗ Refused: waybill NOPE123 is not a parcel of ours');
   const out = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: booked.tracking_no });
   expect(plain(out.text)).toContain('✓ Handed over');
   expect((await orderResult(h, no)).status).toBe('shipped');
+
+  // The manifest prints (交接单): the parcel, scanned out by whom, the totals and a signature line.
+  expect(manifest.text).toContain(`href="/warehouse/manifest/${booked.carrier}/manifest.pdf"`);
+  const manifestPdf = await picker.agent.get(`/warehouse/manifest/${booked.carrier}/manifest.pdf`).buffer(true).parse(binary);
+  expect(manifestPdf.headers['content-type']).toBe('application/pdf');
+  const manifestText = (await readPdf(manifestPdf.body as Buffer)).text;
+  expect(manifestText).toContain(booked.tracking_no);
+  expect(manifestText).toMatch(/Parcels: \d+/);
+  expect(manifestText).toContain('Courier signature');
+  expect(await h.db('audit_log').where({ action: 'document.manifest', subject: `carrier:${booked.carrier}` })).toHaveLength(1);
 
   // Every scan, refusal, pack and hand-over is in the audit log, with who.
   const audit = await h.db('audit_log').where({ order_no: no }).orderBy('id');

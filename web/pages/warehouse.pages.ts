@@ -13,13 +13,13 @@ import { requireStation } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
 import type { TemporalGateway } from '../services/order-intake';
-import { packingSlipPdf, pickListPdf, printShippingLabel, productLabelsPdf } from '../services/labels';
+import { manifestPdf, packingSlipPdf, pickListPdf, printShippingLabel, printShippingLabelZpl, productLabelsPdf } from '../services/labels';
 import { stationService } from '../services/stations';
 
 const CARRIERS = Object.keys(CARRIER_NAMES) as CarrierCode[];
 const text = (v: unknown, max = 100) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
-/** A document's file name: a shipment id and .pdf (which shipment, and whether it exists, the handler asks). */
-const PDF_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.pdf$/;
+/** A document's file name: a shipment id and .pdf (or .zpl, a label for a thermal printer); which shipment, and whether it exists, the handler asks. */
+const PDF_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.(pdf|zpl)$/;
 
 /**
  * The warehouse floor (stations mode): waves by cut-off, pick lists by bin, scan-to-verify, pack
@@ -166,9 +166,21 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await manifestPage(req, res, carrier, { outcome });
   });
 
+  r.get('/warehouse/manifest/:carrier/manifest.pdf', station, async (req, res) => {
+    const carrier = req.params.carrier as CarrierCode;
+    const pdf = await manifestPdf(db, carrier, req.user!.username);
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="manifest-${carrier}.pdf"`).send(pdf);
+  });
+
+  // The label as a PDF, or as ZPL for a thermal printer (sent to it as it is).
   r.get('/warehouse/labels/:file', station, async (req, res) => {
-    const m = /^(.+)\.pdf$/.exec(req.params.file);
+    const m = /^(.+)\.(pdf|zpl)$/.exec(req.params.file);
     if (!m) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    if (m[2] === 'zpl') {
+      const zpl = await printShippingLabelZpl(db, m[1], req.user!.username);
+      if (zpl.kind !== 'ok') return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+      return res.type('application/x-zpl').set('Content-Disposition', `attachment; filename="label-${zpl.waybillNo}.zpl"`).send(zpl.zpl);
+    }
     const label = await printShippingLabel(db, m[1], req.user!.username);
     if (label.kind !== 'ok') return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     res.type('application/pdf').set('Content-Disposition', `inline; filename="label-${label.waybillNo}.pdf"`).send(label.pdf);
