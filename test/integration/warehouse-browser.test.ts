@@ -2,11 +2,13 @@
  * The warehouse floor in a real browser (headless Chromium from Debian, driven by playwright-core),
  * stations mode, on a phone-sized screen: a picker signs in and works an order with keyboard events
  * only, as a keyboard-wedge scanner types (the code, then Enter, into the focused field): a wrong
- * item is refused visibly, every unit is counted "n of m", the parcel is packed with a box code and
+ * item is refused visibly, a damaged unit is reported with a photo (the camera's file input), every
+ * unit is counted "n of m", the parcel is packed with a box code and
  * a weight, its label downloads as a PDF read back by other tools, and the courier's scan at the
  * manifest ships it. Without /usr/bin/chromium the test is skipped (.ci/run installs it).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { barcodeForSku } from '../../domain/barcodes';
 import { expectedParcelWeight } from '../../domain/stations';
@@ -15,6 +17,7 @@ import { certifyModule, CHROMIUM, openBrowser, serve, signInPage } from '../supp
 import { createHarness, Harness, orderResult, sampleOrder, signIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 import { readPdf } from '../support/pdf-read';
+import { makePng } from './training-helpers';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 
@@ -76,10 +79,29 @@ const haveChromium = fs.existsSync(CHROMIUM);
 
     await scan(barcodeForSku('BB-MOLLY-SPACE'));
     expect(await page.textContent('tr[data-sku="BB-MOLLY-SPACE"] .count')).toBe('1 of 2');
+
+    // The second Molly box is crushed: the picker reports it with a photo from the phone's camera
+    // (the file input), and goes on scanning; the scan field has the focus again.
+    await page.click('details.damage summary');
+    await page.selectOption('#damage-sku', 'BB-MOLLY-SPACE');
+    await page.setInputFiles('#damage-photo', { name: 'crushed.png', mimeType: 'image/png', buffer: makePng() });
+    await Promise.all([page.waitForNavigation(), page.click('details.damage button[type="submit"]')]);
+    expect(await page.textContent('#damage-ok')).toContain('Damage recorded with its photo');
+    expect(await page.textContent('main')).toContain('Reported damaged: BB-MOLLY-SPACE');
+    expect(await focusedId()).toBe('scan-code');
+    const [damage] = await h.db('pick_damage').where({ order_no: no });
+    expect(damage).toMatchObject({ sku: 'BB-MOLLY-SPACE', reported_by: 'picker.zhou' });
+    const stored = fs.readFileSync(path.join(h.settings.dataDir, 'damage', damage.photo_path));
+    expect(stored.subarray(1, 4).toString('latin1')).toBe('PNG');
+
     await scan(barcodeForSku('BB-MOLLY-SPACE'));
     expect(await page.textContent('tr[data-sku="BB-MOLLY-SPACE"] .count')).toBe('2 of 2');
     await scan(barcodeForSku('BB-DIMOO-FOREST'));
     expect(await page.textContent('#picked')).toContain('All units picked and checked');
+    // P1.4: the damaged unit went to the order with the pick; a spare from stock takes its place.
+    await waitFor('the inspection', async () => h.db('order_events').where({ order_no: no, type: 'inspection' }).first());
+    const inspection = await h.db('order_events').where({ order_no: no, type: 'inspection' }).first();
+    expect(JSON.parse(inspection.data_json)).toMatchObject({ outcome: { replaced: [{ sku: 'BB-MOLLY-SPACE' }], unresolved: [] }, photos: [{ sku: 'BB-MOLLY-SPACE', photo: damage.photo_path }] });
 
     // Pack: the scanner types the box code into the focused field; Tab; the scale types the weight; Enter.
     await waitFor('the pack station', async () => (await h.db('orders').where({ order_no: no }).first())?.station_step === 'pack');
