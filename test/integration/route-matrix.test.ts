@@ -30,6 +30,7 @@ const NEEDS: Record<string, Need> = {
   'GET /warehouse/waves/:key/pick-list.pdf': 'station', 'GET /warehouse/slips/:file': 'station', 'GET /warehouse/product-labels/:file': 'station', 'GET /warehouse/labels/:file': 'station',
   'GET /warehouse/pick/:orderNo': 'station', 'POST /warehouse/pick/:orderNo/scan': 'station', 'POST /warehouse/pick/:orderNo/damage': 'station', 'POST /warehouse/pick/:orderNo/reset': 'station',
   'GET /warehouse/pack/:orderNo': 'station', 'POST /warehouse/pack/:orderNo': 'station', 'GET /warehouse/manifest/:carrier': 'station', 'POST /warehouse/manifest/:carrier/scan': 'station',
+  'POST /warehouse/pick/:orderNo/seal-broken': 'station', 'GET /warehouse/manifest/:carrier/manifest.pdf': 'station',
   'POST /codec/encode': 'json:supervisor', 'POST /codec/decode': 'json:supervisor', 'OPTIONS /codec/:op': 'public',
 };
 const RANK: Record<Role, number> = { staff: 1, warehouse: 1, supervisor: 2, admin: 3 };
