@@ -9,6 +9,7 @@ import { validateAgainstCatalog } from '../domain/order-validation';
 import type { OrderInput, OrderStatus, ValidationIssue } from '../domain/types';
 import type { ActivityDeps } from './deps';
 import { notFound } from './errors';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 
 export interface StatusChange {
   orderNo: string;
@@ -24,6 +25,7 @@ export function createOrderActivities({ db, settings }: ActivityDeps) {
     /** P2.1 / P2.2: every transition is written with its time, for the timeline and the list. */
     async recordStatus(change: StatusChange): Promise<void> {
       await setOrderStatus(db, change);
+      await dispatchWebhookDeliveries(db);
     },
 
     async recordEvent(e: { orderNo: string; type: string; detail: string; data?: Record<string, unknown>; dedupeKey: string }): Promise<void> {

@@ -21,6 +21,7 @@ import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
 import { analyticsPages } from './pages/analytics.pages';
 import { apiKeyPages } from './pages/api-keys.pages';
+import { webhookPages } from './pages/webhooks.pages';
 import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
@@ -122,6 +123,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(csrfProtection());
   app.use(authRoutes(db, auth));
   app.use(apiKeyPages(db, apiKey));
+  app.use(webhookPages(db, temporal, { allowPrivate: () => process.env.BOXFLOW_WEBHOOK_ALLOW_PRIVATE === '1' }));
   app.use(orderPages(db));
   app.use(analyticsPages(db));
   app.use(servicePages(db));

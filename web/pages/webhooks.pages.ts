@@ -1,0 +1,99 @@
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { Request, Response, Router } from 'express';
+import { recordAudit } from '../../db/audit';
+import type { Db } from '../../db/knex';
+import { createSubscription, DeliveryStatus, disableSubscription, getDelivery, getSubscription, listAttempts, listDeliveries, listSubscriptions, resetForRedelivery } from '../../db/outbound-webhooks';
+import { checkWebhookUrl, deliveryWorkflowId, isWebhookEventType, WEBHOOK_DELIVERY_WORKFLOW, WEBHOOK_EVENT_TYPES } from '../../domain/outbound-webhooks';
+import { requireRole } from '../auth/roles';
+import { renderPage } from '../render';
+import type { TemporalGateway } from '../services/order-intake';
+
+const STATUSES: DeliveryStatus[] = ['pending', 'sending', 'retrying', 'delivered', 'failed'];
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
+
+/**
+ * Issue 13, outbound webhooks: the admin page of subscriptions (a new one's signing secret is shown
+ * once), the delivery log (status, attempts, last answer), one delivery's attempts, and redeliver
+ * (the same event id again, audited).
+ */
+export function webhookPages(db: Db, temporal: Pick<TemporalGateway, 'client' | 'taskQueue'>, opts: { allowPrivate: () => boolean }): Router {
+  const r = Router();
+  const page = async (req: Request, res: Response, extra: { errorKey?: string; created?: { name: string; secret: string }; form?: { name: string; url: string; types: string[] } } = {}, status = 200) => {
+    res.set('Cache-Control', 'no-store');
+    const filter = typeof req.query.status === 'string' && (STATUSES as string[]).includes(req.query.status) ? (req.query.status as DeliveryStatus) : undefined;
+    await renderPage(req, res, 'admin/webhooks', {
+      subscriptions: await listSubscriptions(db),
+      deliveries: await listDeliveries(db, { status: filter, limit: 100 }),
+      eventTypes: WEBHOOK_EVENT_TYPES,
+      statuses: STATUSES,
+      filter: filter ?? '',
+      created: extra.created ?? null,
+      form: extra.form ?? { name: '', url: '', types: [] },
+      errorKey: extra.errorKey ?? '',
+      noticeKey: req.query.done === 'disabled' ? 'webhooks.done.disabled' : '',
+    }, status);
+  };
+
+  r.get('/admin/webhooks', requireRole('admin'), async (req, res) => page(req, res));
+
+  r.post('/admin/webhooks', requireRole('admin'), async (req, res) => {
+    const name = typeof req.body?.name === 'string' ? req.body.name.trim().slice(0, 200) : '';
+    const url = typeof req.body?.url === 'string' ? req.body.url.trim().slice(0, 2001) : '';
+    const raw = req.body?.eventTypes;
+    const types = (Array.isArray(raw) ? raw : [raw]).filter((s): s is string => typeof s === 'string');
+    const form = { name, url, types: types.filter(isWebhookEventType) };
+    if (!NAME.test(name)) return page(req, res, { errorKey: 'webhooks.error.name', form }, 400);
+    const verdict = checkWebhookUrl(url, { allowPrivate: opts.allowPrivate() });
+    if (!verdict.ok) return page(req, res, { errorKey: `webhooks.error.url.${verdict.reason}`, form }, 400);
+    if (!types.length || !types.every(isWebhookEventType)) return page(req, res, { errorKey: 'webhooks.error.types', form }, 400);
+    const { subscription, secret } = await createSubscription(db, { name, url: verdict.url, eventTypes: [...new Set(types.filter(isWebhookEventType))], createdBy: req.user!.username });
+    await recordAudit(db, { actor: req.user!.username, action: 'webhook.subscription_created', subject: `webhook_subscription:${subscription.id}`, data: { name, url: subscription.url, eventTypes: subscription.eventTypes } });
+    await page(req, res, { created: { name, secret } }, 201);
+  });
+
+  r.post('/admin/webhooks/:id/disable', requireRole('admin'), async (req, res) => {
+    const id = Number.parseInt(String(req.params.id), 10);
+    const sub = Number.isSafeInteger(id) && /^\d{1,9}$/.test(String(req.params.id)) ? await getSubscription(db, id) : undefined;
+    if (!sub || sub.disabledAt) return void (await renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
+    await disableSubscription(db, id, req.user!.username);
+    await recordAudit(db, { actor: req.user!.username, action: 'webhook.subscription_disabled', subject: `webhook_subscription:${id}`, data: { name: sub.name, url: sub.url } });
+    res.redirect(303, '/admin/webhooks?done=disabled');
+  });
+
+  const deliveryOf = async (req: Request) => {
+    const id = String(req.params.id);
+    return /^dlv_[0-9a-f]{24}$/.test(id) ? getDelivery(db, id) : undefined;
+  };
+
+  r.get('/admin/webhooks/deliveries/:id', requireRole('admin'), async (req, res) => {
+    const delivery = await deliveryOf(req);
+    if (!delivery) return void (await renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
+    res.set('Cache-Control', 'no-store');
+    await renderPage(req, res, 'admin/webhook-delivery', {
+      delivery,
+      attempts: await listAttempts(db, delivery.id),
+      noticeKey: req.query.done === 'redelivered' ? 'webhooks.done.redelivered' : '',
+      errorKey: '',
+    });
+  });
+
+  r.post('/admin/webhooks/deliveries/:id/redeliver', requireRole('admin'), async (req, res) => {
+    const delivery = await deliveryOf(req);
+    if (!delivery) return void (await renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
+    const n = await resetForRedelivery(db, delivery.id);
+    if (!n) {
+      res.set('Cache-Control', 'no-store');
+      return void (await renderPage(req, res, 'admin/webhook-delivery', { delivery, attempts: await listAttempts(db, delivery.id), noticeKey: '', errorKey: 'webhooks.error.busy' }, 409));
+    }
+    await temporal.client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
+      workflowId: deliveryWorkflowId(delivery.id, n),
+      taskQueue: temporal.taskQueue,
+      args: [{ deliveryId: delivery.id }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    await recordAudit(db, { actor: req.user!.username, action: 'webhook.redelivered', orderNo: delivery.orderNo, subject: `webhook_delivery:${delivery.id}`, data: { eventId: delivery.eventId, eventType: delivery.eventType, subscription: delivery.subscriptionName, redelivery: n } });
+    res.redirect(303, `/admin/webhooks/deliveries/${delivery.id}?done=redelivered`);
+  });
+
+  return r;
+}
