@@ -1,0 +1,178 @@
+/**
+ * Outbound webhooks (issue 13) against a real HTTP receiver in this process: subscriptions made on
+ * the admin page, an order that ships, each delivery's Standard Webhooks signature verified with the
+ * `standardwebhooks` package, a receiver that fails first and gets it after a retry, a redelivery
+ * with the same webhook-id.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+import { listAttempts } from '../../db/outbound-webhooks';
+import { createHarness, Harness, orderResult, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
+import { expectLedgerHolds } from '../support/ledger';
+
+interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const received: Received[] = [];
+const failedOnce = new Set<string>();
+let server: http.Server;
+let base = '';
+let h: Harness;
+let admin: SignedIn;
+const previousAllow = process.env.BOXFLOW_WEBHOOK_ALLOW_PRIVATE;
+
+beforeAll(async () => {
+  process.env.BOXFLOW_WEBHOOK_ALLOW_PRIVATE = '1';
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      received.push(r);
+      const id = String(req.headers['webhook-id']);
+      if (r.path === '/flaky' && !failedOnce.has(id)) {
+        failedOnce.add(id);
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('boom: database down');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`thanks for ${id}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h = await createHarness();
+  admin = await signIn(h, 'admin');
+});
+
+afterAll(async () => {
+  try {
+    await expectLedgerHolds(h);
+  } finally {
+    await h?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    if (previousAllow === undefined) delete process.env.BOXFLOW_WEBHOOK_ALLOW_PRIVATE;
+    else process.env.BOXFLOW_WEBHOOK_ALLOW_PRIVATE = previousAllow;
+  }
+});
+
+const form = (fields: Array<[string, string]>, csrf: string) => new URLSearchParams([...fields, ['_csrf', csrf]]).toString();
+
+async function subscribe(name: string, url: string, types: string[]): Promise<{ id: number; secret: string }> {
+  const res = await admin.agent.post('/admin/webhooks').type('form').set('Accept-Language', 'en').send(form([['name', name], ['url', url], ...types.map((t): [string, string] => ['eventTypes', t])], admin.csrfToken));
+  expect(res.status).toBe(201);
+  const secret = /<code class="one-time-key">(whsec_[^<]+)<\/code>/.exec(res.text)?.[1];
+  expect(secret).toBeDefined();
+  const row = await h.db('webhook_subscriptions').where({ name }).first();
+  return { id: row.id, secret: secret! };
+}
+
+/** Verifies with the standardwebhooks package, as a receiver would; throws on a bad signature. */
+function verified(r: Received, secret: string): { id: string; type: string; data: Record<string, any> } {
+  const headers = { 'webhook-id': String(r.headers['webhook-id']), 'webhook-timestamp': String(r.headers['webhook-timestamp']), 'webhook-signature': String(r.headers['webhook-signature']) };
+  return new Webhook(secret).verify(r.body, headers) as { id: string; type: string; data: Record<string, any> };
+}
+
+test('subscriptions refuse URLs that are not http(s), and private targets unless allowed; nothing is written', async () => {
+  const before = await h.db('webhook_subscriptions').count({ n: '*' });
+  for (const url of ['ftp://example.com/in', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url']) {
+    const res = await admin.agent.post('/admin/webhooks').type('form').set('Accept-Language', 'en').send(form([['name', 'bad'], ['url', url], ['eventTypes', 'order.shipped']], admin.csrfToken));
+    expect([url, res.status]).toEqual([url, 400]);
+  }
+  process.env.BOXFLOW_WEBHOOK_ALLOW_PRIVATE = '0';
+  try {
+    const res = await admin.agent.post('/admin/webhooks').type('form').set('Accept-Language', 'en').send(form([['name', 'inside'], ['url', 'http://169.254.169.254/latest'], ['eventTypes', 'order.shipped']], admin.csrfToken));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('private addresses are refused');
+  } finally {
+    process.env.BOXFLOW_WEBHOOK_ALLOW_PRIVATE = '1';
+  }
+  const noCsrf = await admin.agent.post('/admin/webhooks').type('form').send(new URLSearchParams([['name', 'x'], ['url', `${base}/ok`], ['eventTypes', 'order.shipped']]).toString());
+  expect(noCsrf.status).toBe(403);
+  expect(await h.db('webhook_subscriptions').count({ n: '*' })).toEqual(before);
+});
+
+test('an order that ships: "shipped" with the waybill reaches each subscriber once, signed; a failing receiver gets it after a retry; redeliver sends the same webhook-id', async () => {
+  const storefront = await subscribe('storefront', `${base}/ok`, ['order.shipped', 'order.status_changed']);
+  const erp = await subscribe('erp', `${base}/flaky`, ['order.shipped']);
+  // The secret is shown once: the page does not show it again.
+  const list = await admin.agent.get('/admin/webhooks').set('Accept-Language', 'en');
+  expect(list.status).toBe(200);
+  expect(list.text).not.toContain(storefront.secret);
+
+  const order = sampleOrder();
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const result = await orderResult(h, order.orderNo);
+  expect(result.status).toBe('shipped');
+  expect(result.trackingNumbers).toHaveLength(1);
+
+  const shippedDeliveries = async () =>
+    h.db('webhook_deliveries as d').join('webhook_outbox as o', 'o.event_id', 'd.event_id').where({ 'o.type': 'order.shipped', 'o.order_no': order.orderNo }).select('d.*');
+  await waitFor('both shipped deliveries delivered', async () => {
+    const rows = await shippedDeliveries();
+    return rows.length === 2 && rows.every((r) => r.status === 'delivered');
+  }, 90_000);
+
+  // Every request the receiver got verifies with its subscription's secret.
+  const secretFor = (r: Received) => (r.path === '/flaky' ? erp.secret : storefront.secret);
+  const bodies = received.map((r) => ({ r, body: verified(r, secretFor(r)) }));
+  for (const { r, body } of bodies) {
+    expect(body.id).toBe(r.headers['webhook-id']);
+    expect(() => verified(r, r.path === '/flaky' ? storefront.secret : erp.secret)).toThrow();
+  }
+
+  // "shipped" reached the storefront exactly once, with the waybill.
+  const shippedToStorefront = bodies.filter(({ r, body }) => r.path === '/ok' && body.type === 'order.shipped' && body.data.orderNo === order.orderNo);
+  expect(shippedToStorefront).toHaveLength(1);
+  expect(shippedToStorefront[0].body.data).toEqual(expect.objectContaining({ orderNo: order.orderNo, waybill: result.trackingNumbers[0], carrier: 'YTO' }));
+
+  // The ERP answered 500 first: the same event (same webhook-id) again after the back-off, then 200.
+  const toErp = bodies.filter(({ r }) => r.path === '/flaky');
+  expect(toErp.map(({ body }) => body.type)).toEqual(['order.shipped', 'order.shipped']);
+  expect(toErp[0].body.id).toBe(toErp[1].body.id);
+  expect(toErp[0].body.id).toBe(shippedToStorefront[0].body.id);
+  const erpDelivery = (await shippedDeliveries()).find((d) => d.subscription_id === erp.id);
+  expect(erpDelivery).toEqual(expect.objectContaining({ status: 'delivered', attempts: 2, last_status_code: 200 }));
+  const attempts = await listAttempts(h.db, erpDelivery.id);
+  expect(attempts.map((a) => [a.attempt, a.statusCode, a.responseSnippet])).toEqual([
+    [1, 500, 'boom: database down'],
+    [2, 200, `thanks for ${toErp[0].body.id}`],
+  ]);
+
+  // Status changes: one event per change, each delivered once, shipped among them.
+  await waitFor('status changes delivered', async () => {
+    const rows = await h.db('webhook_deliveries as d').join('webhook_outbox as o', 'o.event_id', 'd.event_id').where({ 'o.type': 'order.status_changed', 'o.order_no': order.orderNo }).select('d.status');
+    return rows.length > 0 && rows.every((r) => r.status === 'delivered');
+  });
+  const statusBodies = received.filter((r) => r.path === '/ok').map((r) => verified(r, storefront.secret)).filter((b) => b.type === 'order.status_changed' && b.data.orderNo === order.orderNo);
+  expect(new Set(statusBodies.map((b) => b.id)).size).toBe(statusBodies.length);
+  expect(statusBodies.map((b) => b.data.status)).toEqual(expect.arrayContaining(['paid', 'booked', 'shipped']));
+
+  // The delivery log shows it; redeliver sends the same webhook-id once more and is audited.
+  const storefrontDelivery = (await shippedDeliveries()).find((d) => d.subscription_id === storefront.id);
+  const log = await admin.agent.get('/admin/webhooks?status=delivered').set('Accept-Language', 'en');
+  expect(log.text).toContain(storefrontDelivery.id);
+  expect(log.text).toContain(order.orderNo);
+  const detail = await admin.agent.get(`/admin/webhooks/deliveries/${storefrontDelivery.id}`).set('Accept-Language', 'en');
+  expect(detail.status).toBe(200);
+  expect(detail.text).toContain('thanks for');
+
+  const countTo = (path: string, id: string) => received.filter((r) => r.path === path && r.headers['webhook-id'] === id).length;
+  const eventId = shippedToStorefront[0].body.id;
+  expect(countTo('/ok', eventId)).toBe(1);
+  const redeliver = await admin.post(`/admin/webhooks/deliveries/${storefrontDelivery.id}/redeliver`);
+  expect(redeliver.status).toBe(303);
+  await waitFor('the redelivery', async () => countTo('/ok', eventId) === 2 && (await h.db('webhook_deliveries').where({ id: storefrontDelivery.id, status: 'delivered' }).first()));
+  const again = received.filter((r) => r.path === '/ok' && r.headers['webhook-id'] === eventId);
+  expect(verified(again[1], storefront.secret)).toEqual(verified(again[0], storefront.secret));
+  expect(await h.db('webhook_deliveries').where({ id: storefrontDelivery.id }).first()).toEqual(expect.objectContaining({ status: 'delivered', attempts: 2, redeliveries: 1 }));
+  expect(await h.db('audit_log').where({ action: 'webhook.redelivered', subject: `webhook_delivery:${storefrontDelivery.id}` })).toHaveLength(1);
+
+  // Disabled: no new deliveries for it.
+  expect((await admin.post(`/admin/webhooks/${erp.id}/disable`)).status).toBe(303);
+  expect((await h.db('webhook_subscriptions').where({ id: erp.id }).first()).disabled_at).toBeTruthy();
+  expect(await h.db('audit_log').where({ action: 'webhook.subscription_disabled' })).toHaveLength(1);
+}, 180_000);
