@@ -84,7 +84,7 @@ export function createWebhookActivities({ db }: ActivityDeps) {
   return {
     /**
      * One attempt of a delivery: claims it (a delivered one is never sent again), signs the stored
-     * body with the subscription's secret (Standard Webhooks; `webhook-id` = the event id, a fresh
+     * body with the subscription's secret (and its previous one while a rotation overlaps) (Standard Webhooks; `webhook-id` = the event id, a fresh
      * `webhook-timestamp`), POSTs it with a timeout and without following redirects, and records the
      * attempt (status, a snippet of the answer, or the error). A non-2xx answer or a network error
      * throws, and the workflow's retry policy tries again with back-off.
@@ -107,7 +107,7 @@ export function createWebhookActivities({ db }: ActivityDeps) {
         await recordAttempt(db, { deliveryId: input.deliveryId, attempt, error: (err as Error).message, durationMs: Date.now() - started, delivered: false });
         throw err;
       }
-      const signed = signWebhook(d.secret, d.body, { id: d.eventId, timestamp: new Date() });
+      const signed = signWebhook(d.secrets, d.body, { id: d.eventId, timestamp: new Date() });
       let res: Response;
       try {
         res = await fetch(d.url, {

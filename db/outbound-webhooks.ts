@@ -20,6 +20,8 @@ export interface WebhookSubscription {
   createdBy: string;
   disabledAt: string | null;
   disabledBy: string | null;
+  /** While a rotation overlaps: until when the previous secret still signs. */
+  previousSecretUntil: string | null;
 }
 
 export type DeliveryStatus = 'pending' | 'sending' | 'retrying' | 'delivered' | 'failed';
@@ -61,6 +63,7 @@ const subFromRow = (r: Record<string, any>): WebhookSubscription => ({
   createdBy: r.created_by,
   disabledAt: toIso(r.disabled_at),
   disabledBy: r.disabled_by ?? null,
+  previousSecretUntil: toIso(r.previous_secret_until),
 });
 
 /** A new subscription with its own `whsec_` secret, returned once (the page shows it once). */
@@ -81,6 +84,22 @@ export async function listSubscriptions(db: Db): Promise<WebhookSubscription[]> 
 export async function getSubscription(db: Db, id: number): Promise<WebhookSubscription | undefined> {
   const row = await db('webhook_subscriptions').where({ id }).first();
   return row ? subFromRow(row) : undefined;
+}
+
+/** How long the previous secret keeps signing after a rotation (receivers switch within this time). */
+export const ROTATION_OVERLAP_MS = 24 * 3600_000;
+
+/**
+ * A new signing secret (returned once). The previous one keeps signing beside it for a day: each
+ * delivery carries both signatures, so the receiver can switch to the new secret at any time in
+ * that window without refusing anything.
+ */
+export async function rotateSubscriptionSecret(db: Db, id: number, now = Date.now()): Promise<string | undefined> {
+  const row = await db('webhook_subscriptions').where({ id }).whereNull('disabled_at').first('secret');
+  if (!row) return undefined;
+  const secret = generateWebhookSecret();
+  const n = await db('webhook_subscriptions').where({ id, secret: row.secret }).update({ secret, previous_secret: row.secret, previous_secret_until: dbTime(now + ROTATION_OVERLAP_MS) });
+  return n === 1 ? secret : undefined;
 }
 
 /** No new deliveries from now on; deliveries still retrying stop at their next attempt. */
@@ -124,13 +143,15 @@ export async function markDispatched(db: Db, id: string): Promise<void> {
 }
 
 /** What one attempt needs: the stored body, the subscription's URL and secret. */
-export async function deliveryToSend(db: Db, id: string): Promise<{ status: DeliveryStatus; eventId: string; body: string; url: string; secret: string; disabled: boolean } | undefined> {
+export async function deliveryToSend(db: Db, id: string, now = Date.now()): Promise<{ status: DeliveryStatus; eventId: string; body: string; url: string; secrets: string[]; disabled: boolean } | undefined> {
   const row = await db('webhook_deliveries as d')
     .join('webhook_outbox as o', 'o.event_id', 'd.event_id')
     .join('webhook_subscriptions as s', 's.id', 'd.subscription_id')
     .where('d.id', id)
-    .first('d.status', 'd.event_id', 'o.payload_json', 's.url', 's.secret', 's.disabled_at');
-  return row ? { status: row.status, eventId: row.event_id, body: row.payload_json, url: row.url, secret: row.secret, disabled: Boolean(row.disabled_at) } : undefined;
+    .first('d.status', 'd.event_id', 'o.payload_json', 's.url', 's.secret', 's.previous_secret', 's.previous_secret_until', 's.disabled_at');
+  if (!row) return undefined;
+  const previousLive = row.previous_secret && row.previous_secret_until && Date.parse(toIso(row.previous_secret_until)!) > now;
+  return { status: row.status, eventId: row.event_id, body: row.payload_json, url: row.url, secrets: previousLive ? [row.secret, row.previous_secret] : [row.secret], disabled: Boolean(row.disabled_at) };
 }
 
 /**

@@ -13,6 +13,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('url', 2000).notNullable();
     t.text('event_types').notNullable(); // JSON array of event types
     t.string('secret', 200).notNullable();
+    // During a rotation the previous secret signs too (a second `v1,` signature) until this time.
+    t.string('previous_secret', 200);
+    t.timestamp('previous_secret_until', { useTz: true });
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.string('created_by', 100).notNullable();
     t.timestamp('disabled_at', { useTz: true });

@@ -172,6 +172,20 @@ test('an order that ships: "shipped" with the waybill reaches each subscriber on
   expect(await h.db('webhook_deliveries').where({ id: storefrontDelivery.id }).first()).toEqual(expect.objectContaining({ status: 'delivered', attempts: 2, redeliveries: 1 }));
   expect(await h.db('audit_log').where({ action: 'webhook.redelivered', subject: `webhook_delivery:${storefrontDelivery.id}` })).toHaveLength(1);
 
+  // Rotation: a new secret, shown once; for a day both sign, so a receiver on either secret accepts.
+  const rotated = await admin.post(`/admin/webhooks/${storefront.id}/rotate`).set('Accept-Language', 'en');
+  expect(rotated.status).toBe(200);
+  const newSecret = /<code class="one-time-key">(whsec_[^<]+)<\/code>/.exec(rotated.text)?.[1];
+  expect(newSecret).toBeDefined();
+  expect(newSecret).not.toBe(storefront.secret);
+  expect((await admin.post(`/admin/webhooks/deliveries/${storefrontDelivery.id}/redeliver`)).status).toBe(303);
+  await waitFor('the redelivery after the rotation', async () => countTo('/ok', eventId) === 3 && (await h.db('webhook_deliveries').where({ id: storefrontDelivery.id, status: 'delivered' }).first()));
+  const third = received.filter((r) => r.path === '/ok' && r.headers['webhook-id'] === eventId)[2];
+  expect(String(third.headers['webhook-signature']).split(' ')).toHaveLength(2);
+  expect(verified(third, newSecret!).id).toBe(eventId);
+  expect(verified(third, storefront.secret).id).toBe(eventId);
+  expect(await h.db('audit_log').where({ action: 'webhook.secret_rotated' })).toHaveLength(1);
+
   // Disabled: no new deliveries for it.
   expect((await admin.post(`/admin/webhooks/${erp.id}/disable`)).status).toBe(303);
   expect((await h.db('webhook_subscriptions').where({ id: erp.id }).first()).disabled_at).toBeTruthy();

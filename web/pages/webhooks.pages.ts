@@ -2,7 +2,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Request, Response, Router } from 'express';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
-import { createSubscription, DeliveryStatus, disableSubscription, getDelivery, getSubscription, listAttempts, listDeliveries, listSubscriptions, resetForRedelivery } from '../../db/outbound-webhooks';
+import { createSubscription, DeliveryStatus, disableSubscription, rotateSubscriptionSecret, getDelivery, getSubscription, listAttempts, listDeliveries, listSubscriptions, resetForRedelivery } from '../../db/outbound-webhooks';
 import { checkWebhookUrl, deliveryWorkflowId, isWebhookEventType, WEBHOOK_DELIVERY_WORKFLOW, WEBHOOK_EVENT_TYPES } from '../../domain/outbound-webhooks';
 import { requireRole } from '../auth/roles';
 import { renderPage } from '../render';
@@ -18,7 +18,7 @@ const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
  */
 export function webhookPages(db: Db, temporal: Pick<TemporalGateway, 'client' | 'taskQueue'>, opts: { allowPrivate: () => boolean }): Router {
   const r = Router();
-  const page = async (req: Request, res: Response, extra: { errorKey?: string; created?: { name: string; secret: string }; form?: { name: string; url: string; types: string[] } } = {}, status = 200) => {
+  const page = async (req: Request, res: Response, extra: { errorKey?: string; created?: { name: string; secret: string; rotated?: boolean }; form?: { name: string; url: string; types: string[] } } = {}, status = 200) => {
     res.set('Cache-Control', 'no-store');
     const filter = typeof req.query.status === 'string' && (STATUSES as string[]).includes(req.query.status) ? (req.query.status as DeliveryStatus) : undefined;
     await renderPage(req, res, 'admin/webhooks', {
@@ -58,6 +58,15 @@ export function webhookPages(db: Db, temporal: Pick<TemporalGateway, 'client' | 
     await disableSubscription(db, id, req.user!.username);
     await recordAudit(db, { actor: req.user!.username, action: 'webhook.subscription_disabled', subject: `webhook_subscription:${id}`, data: { name: sub.name, url: sub.url } });
     res.redirect(303, '/admin/webhooks?done=disabled');
+  });
+
+  r.post('/admin/webhooks/:id/rotate', requireRole('admin'), async (req, res) => {
+    const id = Number.parseInt(String(req.params.id), 10);
+    const sub = Number.isSafeInteger(id) && /^\d{1,9}$/.test(String(req.params.id)) ? await getSubscription(db, id) : undefined;
+    const secret = sub && !sub.disabledAt ? await rotateSubscriptionSecret(db, id) : undefined;
+    if (!sub || !secret) return void (await renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
+    await recordAudit(db, { actor: req.user!.username, action: 'webhook.secret_rotated', subject: `webhook_subscription:${id}`, data: { name: sub.name } });
+    await page(req, res, { created: { name: sub.name, secret, rotated: true } }, 200);
   });
 
   const deliveryOf = async (req: Request) => {
