@@ -71,6 +71,8 @@ export function createOrderActivities({ db, settings }: ActivityDeps) {
      * (one query, not a describe per order). At most 200 per look.
      */
     async findAbandonedOrders(): Promise<Array<{ orderNo: string; why: string }>> {
+      // The same schedule starts outbound webhook deliveries that no activity could start yet.
+      await dispatchWebhookDeliveries(db);
       const client = Context.current().client;
       const found: Array<{ orderNo: string; why: string }> = [];
       const query = "WorkflowType = 'orderFulfillment' AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR ExecutionStatus = 'Canceled')";

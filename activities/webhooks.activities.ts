@@ -19,10 +19,11 @@ export const webhookTimeoutMs = (env: NodeJS.ProcessEnv = process.env) => {
 
 /**
  * Starts the delivery workflow of every delivery not started yet (at most 100 per call). Called by
- * each activity that wrote a fact with webhook events, after its transaction: a retry of that
- * activity (after a crash between the commit and here) starts them then, and any later call picks up
- * what an earlier one left. The workflow id is the delivery's, so two callers start it once.
- * Outside an activity (a script, a unit test) it does nothing: the next activity will.
+ * each activity that wrote a fact with webhook events, after its transaction, and by the settlement
+ * schedule's activity every ten minutes: what one call could not start (a crash between the commit
+ * and here, Temporal briefly unreachable) the next one starts. The workflow id is the delivery's,
+ * so two callers start it once. It never fails the activity that calls it: an order does not wait
+ * for its webhooks. Outside an activity (a script, a unit test) it does nothing.
  */
 export async function dispatchWebhookDeliveries(db: Db): Promise<number> {
   let ctx: Context;
@@ -31,23 +32,26 @@ export async function dispatchWebhookDeliveries(db: Db): Promise<number> {
   } catch {
     return 0;
   }
-  const ids = await listUndispatched(db);
-  if (!ids.length) return 0;
-  const client = ctx.client;
-  for (const id of ids) {
-    try {
-      await client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
-        workflowId: deliveryWorkflowId(id),
-        taskQueue: ctx.info.taskQueue,
-        args: [{ deliveryId: id }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  try {
+    const ids = await listUndispatched(db);
+    for (const id of ids) {
+      try {
+        await ctx.client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
+          workflowId: deliveryWorkflowId(id),
+          taskQueue: ctx.info.taskQueue,
+          args: [{ deliveryId: id }],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      await markDispatched(db, id);
     }
-    await markDispatched(db, id);
+    return ids.length;
+  } catch (err) {
+    ctx.log.warn('outbound webhook deliveries not started yet; a later activity starts them', { error: (err as Error).message });
+    return 0;
   }
-  return ids.length;
 }
 
 /** Reads at most `max` bytes of an answer (a receiver may answer with megabytes). */

@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { listAttempts } from '../../db/outbound-webhooks';
+import { emitWebhookEvent, listAttempts } from '../../db/outbound-webhooks';
 import { createHarness, Harness, orderResult, orderStatusIs, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
@@ -228,3 +228,21 @@ test('delivered, delayed, return received and refund: each event once, signed, w
   expect(one('return.received', back.orderNo)).toEqual(expect.objectContaining({ rmaNo: rma.rma_no, lines: [{ sku: 'PL-LABUBU-30', quantity: 2, condition: 'resellable' }] }));
   expect(one('refund.succeeded', back.orderNo)).toEqual(expect.objectContaining({ amount: 798, currency: 'CNY' }));
 }, 240_000);
+
+test('an event whose delivery was never started (a crash after the commit) is started by the next activity that writes a fact', async () => {
+  const sweep = await subscribe('sweep', `${base}/ok`, ['refund.succeeded']);
+  // The fact and its event committed, then the worker died before starting the delivery workflow.
+  const eventId = await h.db.transaction((trx) => emitWebhookEvent(trx, { type: 'refund.succeeded', orderNo: 'SWEEP-1', sourceKey: 'test:sweep-1', data: { orderNo: 'SWEEP-1', amount: 1, currency: 'CNY', reason: 'test' } }));
+  expect(eventId).toMatch(/^evt_[0-9a-f]{24}$/);
+  const [delivery] = await h.db('webhook_deliveries').where({ event_id: eventId, subscription_id: sweep.id });
+  expect(delivery).toEqual(expect.objectContaining({ status: 'pending', dispatched_at: null }));
+  expect(received.filter((r) => r.headers['webhook-id'] === eventId)).toHaveLength(0);
+  // Any later fact: an order's first status change.
+  expect((await h.api().post('/api/orders').send(sampleOrder())).status).toBe(201);
+  await waitFor('the swept delivery', async () => (await h.db('webhook_deliveries').where({ id: delivery.id, status: 'delivered' }).first()), 60_000);
+  const got = received.filter((r) => r.headers['webhook-id'] === eventId && r.path === '/ok');
+  // "ops" (above) also wants refunds: one request per subscription, each with its own secret.
+  const mine = got.filter((r) => { try { verified(r, sweep.secret); return true; } catch { return false; } });
+  expect(mine).toHaveLength(1);
+  expect(verified(mine[0], sweep.secret).data).toEqual({ orderNo: 'SWEEP-1', amount: 1, currency: 'CNY', reason: 'test' });
+}, 120_000);

@@ -2,7 +2,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Request, Response, Router } from 'express';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
-import { createSubscription, DeliveryStatus, disableSubscription, rotateSubscriptionSecret, getDelivery, getSubscription, listAttempts, listDeliveries, listSubscriptions, resetForRedelivery } from '../../db/outbound-webhooks';
+import { createSubscription, DeliveryStatus, disableSubscription, markDeliveryFailed, rotateSubscriptionSecret, getDelivery, getSubscription, listAttempts, listDeliveries, listSubscriptions, resetForRedelivery } from '../../db/outbound-webhooks';
 import { checkWebhookUrl, deliveryWorkflowId, isWebhookEventType, WEBHOOK_DELIVERY_WORKFLOW, WEBHOOK_EVENT_TYPES } from '../../domain/outbound-webhooks';
 import { requireRole } from '../auth/roles';
 import { renderPage } from '../render';
@@ -94,12 +94,18 @@ export function webhookPages(db: Db, temporal: Pick<TemporalGateway, 'client' | 
       res.set('Cache-Control', 'no-store');
       return void (await renderPage(req, res, 'admin/webhook-delivery', { delivery, attempts: await listAttempts(db, delivery.id), noticeKey: '', errorKey: 'webhooks.error.busy' }, 409));
     }
-    await temporal.client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
-      workflowId: deliveryWorkflowId(delivery.id, n),
-      taskQueue: temporal.taskQueue,
-      args: [{ deliveryId: delivery.id }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
+    try {
+      await temporal.client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
+        workflowId: deliveryWorkflowId(delivery.id, n),
+        taskQueue: temporal.taskQueue,
+        args: [{ deliveryId: delivery.id }],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      // Not started: leave it failed (not pending with no workflow), so it can be redelivered again.
+      await markDeliveryFailed(db, delivery.id, `redelivery could not start: ${(err as Error).message}`);
+      throw err;
+    }
     await recordAudit(db, { actor: req.user!.username, action: 'webhook.redelivered', orderNo: delivery.orderNo, subject: `webhook_delivery:${delivery.id}`, data: { eventId: delivery.eventId, eventType: delivery.eventType, subscription: delivery.subscriptionName, redelivery: n } });
     res.redirect(303, `/admin/webhooks/deliveries/${delivery.id}?done=redelivered`);
   });
