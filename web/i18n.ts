@@ -711,6 +711,7 @@ const MESSAGES = {
   'scope.inventory:read': { zh: '查看商品和库存', en: 'read catalog and stock' },
   'scope.inventory:write': { zh: '设置库存和补货', en: 'set stock and restock' },
   'scope.analytics:read': { zh: '查看统计', en: 'read analytics' },
+  'scope.webhooks:manage': { zh: '管理对外 Webhook 订阅与投递', en: 'manage outbound webhook subscriptions and deliveries' },
 } satisfies Record<string, Record<Lang, string>>;
 
 export type MessageKey = keyof typeof MESSAGES;

@@ -7,6 +7,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import request from 'supertest';
+import { createApiKey } from '../../db/api-keys';
 import { emitWebhookEvent, listAttempts } from '../../db/outbound-webhooks';
 import { createHarness, Harness, orderResult, orderStatusIs, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
@@ -246,3 +248,39 @@ test('an event whose delivery was never started (a crash after the commit) is st
   expect(mine).toHaveLength(1);
   expect(verified(mine[0], sweep.secret).data).toEqual({ orderNo: 'SWEEP-1', amount: 1, currency: 'CNY', reason: 'test' });
 }, 120_000);
+
+test('the API (scope webhooks:manage): subscribe (the secret once), list, the delivery log, redeliver, disable', async () => {
+  const { key } = await createApiKey(h.db, { name: 'erp-admin', scopes: ['webhooks:manage'], createdBy: 'test' });
+  const { key: reader } = await createApiKey(h.db, { name: 'reader', scopes: ['orders:read'], createdBy: 'test' });
+  const api = (k: string) => ({ get: (p: string) => request(h.app).get(p).set('Authorization', `Bearer ${k}`), post: (p: string) => request(h.app).post(p).set('Authorization', `Bearer ${k}`) });
+  expect((await api(reader).get('/api/webhook-subscriptions')).status).toBe(403);
+  for (const bad of [{ name: 'x', url: 'ftp://example.com', eventTypes: ['order.shipped'] }, { name: 'x', url: `${base}/ok`, eventTypes: ['order.nope'] }, { name: 'x', url: `${base}/ok`, eventTypes: [] }, { name: '', url: `${base}/ok`, eventTypes: ['order.shipped'] }, { name: 'x', url: `${base}/ok`, eventTypes: ['order.shipped'], secret: 'whsec_mine' }]) {
+    const res = await api(key).post('/api/webhook-subscriptions').send(bad);
+    expect([bad, res.status, res.body.error]).toEqual([bad, 400, 'validation_failed']);
+  }
+  const created = await api(key).post('/api/webhook-subscriptions').send({ name: 'chat bot', url: `${base}/ok`, eventTypes: ['order.delivered', 'order.delivered'] });
+  expect(created.status).toBe(201);
+  expect(created.body).toEqual(expect.objectContaining({ name: 'chat bot', url: `${base}/ok`, eventTypes: ['order.delivered'], createdBy: 'erp-admin', disabledAt: null }));
+  expect(created.body.secret).toMatch(/^whsec_/);
+  const listed = await api(key).get('/api/webhook-subscriptions');
+  expect(listed.status).toBe(200);
+  expect(listed.body.map((x: { name: string }) => x.name)).toContain('chat bot');
+  expect(JSON.stringify(listed.body)).not.toContain('whsec_');
+
+  expect((await api(key).get('/api/webhook-deliveries?status=nope')).status).toBe(400);
+  expect((await api(key).get('/api/webhook-deliveries?limit=0')).status).toBe(400);
+  const log = await api(key).get('/api/webhook-deliveries?status=delivered&limit=500');
+  expect(log.status).toBe(200);
+  expect(log.body.length).toBeGreaterThan(0);
+  expect(log.body.every((d: { status: string }) => d.status === 'delivered')).toBe(true);
+  const target = log.body[0];
+  const before = received.filter((r) => r.headers['webhook-id'] === target.eventId).length;
+  expect((await api(key).post('/api/webhook-deliveries/dlv_000000000000000000000000/redeliver')).status).toBe(404);
+  const again = await api(key).post(`/api/webhook-deliveries/${target.id}/redeliver`);
+  expect(again.status).toBe(202);
+  await waitFor('the API redelivery', async () => received.filter((r) => r.headers['webhook-id'] === target.eventId).length === before + 1 && (await h.db('webhook_deliveries').where({ id: target.id, status: 'delivered' }).first()));
+  expect(await h.db('audit_log').where({ action: 'webhook.redelivered', actor: 'erp-admin' })).toHaveLength(1);
+
+  expect((await api(key).post(`/api/webhook-subscriptions/${created.body.id}/disable`)).body.disabledAt).toBeTruthy();
+  expect((await api(key).post(`/api/webhook-subscriptions/${created.body.id}/disable`)).status).toBe(404);
+}, 60_000);

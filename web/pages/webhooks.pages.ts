@@ -1,15 +1,14 @@
-import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { Request, Response, Router } from 'express';
 import { recordAudit } from '../../db/audit';
 import type { Db } from '../../db/knex';
-import { createSubscription, DeliveryStatus, disableSubscription, markDeliveryFailed, rotateSubscriptionSecret, getDelivery, getSubscription, listAttempts, listDeliveries, listSubscriptions, resetForRedelivery } from '../../db/outbound-webhooks';
-import { checkWebhookUrl, deliveryWorkflowId, isWebhookEventType, WEBHOOK_DELIVERY_WORKFLOW, WEBHOOK_EVENT_TYPES } from '../../domain/outbound-webhooks';
+import { DeliveryStatus, disableSubscription, getDelivery, getSubscription, listAttempts, listDeliveries, listSubscriptions, rotateSubscriptionSecret } from '../../db/outbound-webhooks';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../../domain/outbound-webhooks';
+import { checkSubscriptionInput, redeliver, subscribe } from '../services/webhook-subscriptions';
 import { requireRole } from '../auth/roles';
 import { renderPage } from '../render';
 import type { TemporalGateway } from '../services/order-intake';
 
 const STATUSES: DeliveryStatus[] = ['pending', 'sending', 'retrying', 'delivered', 'failed'];
-const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,63}$/u;
 
 /**
  * Issue 13, outbound webhooks: the admin page of subscriptions (a new one's signing secret is shown
@@ -37,18 +36,13 @@ export function webhookPages(db: Db, temporal: Pick<TemporalGateway, 'client' | 
   r.get('/admin/webhooks', requireRole('admin'), async (req, res) => page(req, res));
 
   r.post('/admin/webhooks', requireRole('admin'), async (req, res) => {
-    const name = typeof req.body?.name === 'string' ? req.body.name.trim().slice(0, 200) : '';
-    const url = typeof req.body?.url === 'string' ? req.body.url.trim().slice(0, 2001) : '';
     const raw = req.body?.eventTypes;
-    const types = (Array.isArray(raw) ? raw : [raw]).filter((s): s is string => typeof s === 'string');
-    const form = { name, url, types: types.filter(isWebhookEventType) };
-    if (!NAME.test(name)) return page(req, res, { errorKey: 'webhooks.error.name', form }, 400);
-    const verdict = checkWebhookUrl(url, { allowPrivate: opts.allowPrivate() });
-    if (!verdict.ok) return page(req, res, { errorKey: `webhooks.error.url.${verdict.reason}`, form }, 400);
-    if (!types.length || !types.every(isWebhookEventType)) return page(req, res, { errorKey: 'webhooks.error.types', form }, 400);
-    const { subscription, secret } = await createSubscription(db, { name, url: verdict.url, eventTypes: [...new Set(types.filter(isWebhookEventType))], createdBy: req.user!.username });
-    await recordAudit(db, { actor: req.user!.username, action: 'webhook.subscription_created', subject: `webhook_subscription:${subscription.id}`, data: { name, url: subscription.url, eventTypes: subscription.eventTypes } });
-    await page(req, res, { created: { name, secret } }, 201);
+    const types = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string');
+    const form = { name: typeof req.body?.name === 'string' ? req.body.name.slice(0, 200) : '', url: typeof req.body?.url === 'string' ? req.body.url.slice(0, 2001) : '', types: types.filter(isWebhookEventType) };
+    const checked = checkSubscriptionInput({ name: req.body?.name, url: req.body?.url, eventTypes: types }, opts.allowPrivate());
+    if (!checked.ok) return page(req, res, { errorKey: `webhooks.error.${checked.error}`, form }, 400);
+    const { secret } = await subscribe(db, checked, req.user!.username);
+    await page(req, res, { created: { name: checked.name, secret } }, 201);
   });
 
   r.post('/admin/webhooks/:id/disable', requireRole('admin'), async (req, res) => {
@@ -87,27 +81,14 @@ export function webhookPages(db: Db, temporal: Pick<TemporalGateway, 'client' | 
   });
 
   r.post('/admin/webhooks/deliveries/:id/redeliver', requireRole('admin'), async (req, res) => {
-    const delivery = await deliveryOf(req);
-    if (!delivery) return void (await renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
-    const n = await resetForRedelivery(db, delivery.id);
-    if (!n) {
+    const outcome = await redeliver(db, temporal, String(req.params.id), req.user!.username);
+    if (outcome.kind === 'not_found') return void (await renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
+    if (outcome.kind === 'busy') {
+      const delivery = (await deliveryOf(req))!;
       res.set('Cache-Control', 'no-store');
       return void (await renderPage(req, res, 'admin/webhook-delivery', { delivery, attempts: await listAttempts(db, delivery.id), noticeKey: '', errorKey: 'webhooks.error.busy' }, 409));
     }
-    try {
-      await temporal.client.workflow.start(WEBHOOK_DELIVERY_WORKFLOW, {
-        workflowId: deliveryWorkflowId(delivery.id, n),
-        taskQueue: temporal.taskQueue,
-        args: [{ deliveryId: delivery.id }],
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (err) {
-      // Not started: leave it failed (not pending with no workflow), so it can be redelivered again.
-      await markDeliveryFailed(db, delivery.id, `redelivery could not start: ${(err as Error).message}`);
-      throw err;
-    }
-    await recordAudit(db, { actor: req.user!.username, action: 'webhook.redelivered', orderNo: delivery.orderNo, subject: `webhook_delivery:${delivery.id}`, data: { eventId: delivery.eventId, eventType: delivery.eventType, subscription: delivery.subscriptionName, redelivery: n } });
-    res.redirect(303, `/admin/webhooks/deliveries/${delivery.id}?done=redelivered`);
+    res.redirect(303, `/admin/webhooks/deliveries/${String(req.params.id)}?done=redelivered`);
   });
 
   return r;
