@@ -10,7 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { createApiKey } from '../../db/api-keys';
 import { emitWebhookEvent, listAttempts } from '../../db/outbound-webhooks';
-import { createHarness, Harness, orderResult, orderStatusIs, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
+import { createHarness, Harness, maybeRecordWorkflowHistory, orderResult, orderStatusIs, sampleOrder, signIn, SignedIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 interface Received {
@@ -139,6 +139,8 @@ test('an order that ships: "shipped" with the waybill reaches each subscriber on
   expect(toErp[0].body.id).toBe(shippedToStorefront[0].body.id);
   const erpDelivery = (await shippedDeliveries()).find((d) => d.subscription_id === erp.id);
   expect(erpDelivery).toEqual(expect.objectContaining({ status: 'delivered', attempts: 2, last_status_code: 200 }));
+  await waitFor('the delivery workflow to complete', async () => (await h.client.workflow.getHandle(`webhook-${erpDelivery.id}`).describe()).status.name === 'COMPLETED' || undefined);
+  await maybeRecordWorkflowHistory(h, `webhook-${erpDelivery.id}`, 'v7-webhook-delivery-retried');
   const attempts = await listAttempts(h.db, erpDelivery.id);
   expect(attempts.map((a) => [a.attempt, a.statusCode, a.responseSnippet])).toEqual([
     [1, 500, 'boom: database down'],
