@@ -5,6 +5,8 @@ import { roundToCents } from '../adapters/payments/money';
 import { cancellationRequested, shippedValue } from '../db/cancellation';
 import { chargeKeyFor, getCharge, getPaymentByKey, PaymentRecord, recordCharge, recordRefund, reviveVoidedCharge, setChargeStatus, setPaymentStatus } from '../db/payments';
 import type { SandboxSettings } from '../domain/types';
+import { emitWebhookEvent } from '../db/outbound-webhooks';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 import type { ActivityDeps } from './deps';
 import { heartbeating, invalidInput, notFound } from './errors';
 
@@ -73,7 +75,11 @@ export function createPaymentActivities({ db, payments, settings }: ActivityDeps
       });
       row = stored.payment ?? row;
     }
-    return row.status === 'succeeded' ? { refunded: true, amount: row.amount } : { refunded: false, amount: 0 };
+    if (row.status !== 'succeeded') return { refunded: false, amount: 0 };
+    // Outbound webhooks: once per refund key (a retry after a crash here finds the refund decided and emits then).
+    await db.transaction((trx) => emitWebhookEvent(trx, { type: 'refund.succeeded', orderNo: r.orderNo, sourceKey: `refund:${r.idempotencyKey}`, data: { orderNo: r.orderNo, amount: row.amount, currency: row.currency, reason: row.reason ?? null } }));
+    await dispatchWebhookDeliveries(db);
+    return { refunded: true, amount: row.amount };
   };
 
   /**

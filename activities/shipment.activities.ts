@@ -1,4 +1,6 @@
 import { dbTime } from '../db/time';
+import { emitParcelShipped } from '../db/outbound-webhooks';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BookingResult } from '../adapters/carriers/carrier';
 import { CarrierUnavailableError } from '../adapters/carriers/carrier';
@@ -148,8 +150,12 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
     async markShipmentsShipped(input: { shipmentIds: string[] }): Promise<void> {
       const now = dbTime();
       for (const id of input.shipmentIds) {
-        await db('shipments').where({ id, status: 'booked' }).update({ status: 'shipped', shipped_at: now });
+        await db.transaction(async (trx) => {
+          const n = await trx('shipments').where({ id, status: 'booked' }).update({ status: 'shipped', shipped_at: now });
+          if (n === 1) await emitParcelShipped(trx, id);
+        });
       }
+      await dispatchWebhookDeliveries(db);
     },
 
     /** P2.10: build the customs declaration of a parcel and have it reviewed. */

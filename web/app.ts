@@ -23,6 +23,9 @@ import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
 import { analyticsPages } from './pages/analytics.pages';
 import { apiKeyPages } from './pages/api-keys.pages';
+import { webhookPages } from './pages/webhooks.pages';
+import { webhookSubscriptionsApi } from './api/webhook-subscriptions.routes';
+import { allowPrivateWebhookTargets } from './services/webhook-subscriptions';
 import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
@@ -114,6 +117,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));
   api.use(analyticsApi(db));
+  api.use(webhookSubscriptionsApi(db, temporal));
   api.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such API route' });
   });
@@ -128,6 +132,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(csrfProtection());
   app.use(authRoutes(db, auth));
   app.use(apiKeyPages(db, apiKey));
+  app.use(webhookPages(db, temporal, { allowPrivate: allowPrivateWebhookTargets }));
   app.use(orderPages(db));
   app.use(analyticsPages(db));
   app.use(servicePages(db));
