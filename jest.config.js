@@ -35,5 +35,14 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/time-skipping-setup.ts',
       globalTeardown: '<rootDir>/test/support/time-skipping-teardown.ts',
     },
+    {
+      // The production layout on the real Temporal server on PostgreSQL (scripts/cluster.ts), the web
+      // app and workers as processes: `npm run test:cluster` only (npm test selects the projects above).
+      displayName: 'cluster',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test/cluster'],
+      testMatch: ['**/*.test.ts'],
+      transform,
+    },
   ],
 };

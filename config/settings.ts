@@ -32,6 +32,12 @@ export interface Settings {
   warehouse: 'auto' | 'stations';
   /** BOXFLOW_CODEC_KEYS: payload encryption keys, "<id>:<base64 32 bytes>,…", the first encrypting (worker/encryption-codec.ts). */
   codecKeys: string | undefined;
+  /**
+   * BOXFLOW_DEPLOYMENT_NAME + BOXFLOW_BUILD_ID: Worker Versioning (docs/operations.md, rolling upgrades).
+   * Set, the worker joins that Worker Deployment as that build and its workflows are pinned to the
+   * build they started on. Unset (the default, and the dev server's path), no versioning.
+   */
+  workerVersion: { deploymentName: string; buildId: string } | undefined;
 }
 
 function findProjectRoot(): string {
@@ -51,6 +57,14 @@ function warehouseMode(raw: string | undefined): 'auto' | 'stations' {
   if (raw === undefined || raw === '') return 'auto';
   if (raw !== 'auto' && raw !== 'stations') throw new Error(`BOXFLOW_WAREHOUSE must be auto or stations, got "${raw}"`);
   return raw;
+}
+
+function workerVersion(deploymentName: string | undefined, buildId: string | undefined): Settings['workerVersion'] {
+  if (!deploymentName && !buildId) return undefined;
+  if (!deploymentName || !buildId) throw new Error('BOXFLOW_DEPLOYMENT_NAME and BOXFLOW_BUILD_ID go together (Worker Versioning): set both or neither');
+  // The server joins them as "<deployment>.<build>" and rejects a "." in the deployment name.
+  if (deploymentName.includes('.')) throw new Error(`BOXFLOW_DEPLOYMENT_NAME must not contain ".", got "${deploymentName}"`);
+  return { deploymentName, buildId };
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -76,6 +90,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     stockoutDefault: env.BOXFLOW_STOCKOUT_DEFAULT || undefined,
     warehouse: warehouseMode(env.BOXFLOW_WAREHOUSE),
     codecKeys: env.BOXFLOW_CODEC_KEYS || undefined,
+    workerVersion: workerVersion(env.BOXFLOW_DEPLOYMENT_NAME, env.BOXFLOW_BUILD_ID),
     continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

@@ -5,7 +5,10 @@
  *   node dist/scripts/bench.js [--orders 500] [--concurrency 50] [--web-rows 10000] [--web-seconds 10]
  *       [--web-rate 200] [--web-connections 10] [--pragma synchronous=OFF …] [--worker-options '{"…":…}']
  *       [--web-env NODE_ENV=production] [--app-synchronous NORMAL] [--drop-index orders_created_at_idx]
- *       [--skip-flow] [--skip-web] [--out bench.json] [--keep]
+ *       [--skip-flow] [--skip-web] [--out bench.json] [--keep] [--address 127.0.0.1:7233]
+ *
+ * --address: measure against that Temporal server (e.g. `npm run cluster -- start`'s, the real server
+ * on PostgreSQL) instead of starting a dev server; its namespace needs BoxFlow's search attributes.
  *
  * Progress goes to stderr, the JSON summary to stdout (and to --out). Processes measured run on their
  * own: the dev server, a worker process (BoxFlow's, then the baseline's), the web process (dist/web/server.js)
@@ -53,6 +56,8 @@ interface Options {
   skipWeb: boolean;
   out?: string;
   keep: boolean;
+  /** A running Temporal server to measure against (default: a dev server started for the run). */
+  address?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -102,6 +107,12 @@ function parseArgs(argv: string[]): Options {
       case '--skip-web': o.skipWeb = true; break;
       case '--out': o.out = next(); break;
       case '--keep': o.keep = true; break;
+      case '--address': {
+        const v = next() ?? '';
+        if (!/^[A-Za-z0-9.-]+:[0-9]+$/.test(v)) throw new Error(`--address wants host:port, got "${v}"`);
+        o.address = v;
+        break;
+      }
       case '--help':
         console.error(fs.readFileSync(__filename, 'utf8').split('*/')[0]);
         process.exit(0);
@@ -451,11 +462,14 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {
     when: new Date().toISOString(),
     machine,
-    settings: { orders: opts.orders, concurrency: opts.concurrency, devServerPragmas: ['journal_mode=WAL', ...opts.pragmas], workerOptions: opts.workerOptions, appDbSynchronousInWorker: opts.appSynchronous ?? 'default (FULL)' },
+    settings: { temporal: opts.address ? `server at ${opts.address}` : 'dev server (SQLite)', orders: opts.orders, concurrency: opts.concurrency, devServerPragmas: ['journal_mode=WAL', ...opts.pragmas], workerOptions: opts.workerOptions, appDbSynchronousInWorker: opts.appSynchronous ?? 'default (FULL)' },
   };
 
-  log(`starting the Temporal dev server (pragmas: ${['journal_mode=WAL', ...opts.pragmas].join(', ')})`);
-  const server = await startDevServer({ dbFile: path.join(runDir, 'temporal.sqlite'), headless: true, logFile: path.join(runDir, 'temporal.log'), sqlitePragmas: opts.pragmas });
+  if (!opts.address) log(`starting the Temporal dev server (pragmas: ${['journal_mode=WAL', ...opts.pragmas].join(', ')})`);
+  else log(`measuring against the Temporal server at ${opts.address}`);
+  const server = opts.address
+    ? { address: opts.address, process: undefined, stop: async () => {} }
+    : await startDevServer({ dbFile: path.join(runDir, 'temporal.sqlite'), headless: true, logFile: path.join(runDir, 'temporal.log'), sqlitePragmas: opts.pragmas });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
 
@@ -532,7 +546,7 @@ async function main(): Promise<void> {
       // Only one worker polls at a time while measuring: stop BoxFlow's until its phase.
       await stopChild(ow.child);
 
-      let rss = rssSampler({ worker: () => bw.child.pid, devServer: () => server.process.pid });
+      let rss = rssSampler({ worker: () => bw.child.pid, devServer: () => server.process?.pid });
       const base = await drive('baseline', client, opts.orders, opts.concurrency, async (i) => {
         const h = await client.workflow.start('benchBaseline', { taskQueue: 'bench-baseline', workflowId: `bench-base-${runTag}-${i}`, args: [activitiesPerOrder] });
         return h.workflowId;
@@ -552,7 +566,7 @@ async function main(): Promise<void> {
       const ow2 = spawnNode(__filename, ['--role', 'worker'], workerEnv('boxflow', 'bench-orders', orderBundle), path.join(runDir, 'worker-boxflow.log'), 'polling');
       children.push(ow2.child);
       await ow2.ready;
-      rss = rssSampler({ worker: () => ow2.child.pid, devServer: () => server.process.pid, web: () => web.child.pid });
+      rss = rssSampler({ worker: () => ow2.child.pid, devServer: () => server.process?.pid, web: () => web.child.pid });
       const flow = await drive('boxflow', client, opts.orders, opts.concurrency, (i) => post(`B${runTag}${String(i).padStart(6, '0')}`), shippedAt);
       const boxflow = summarize(flow, rss.stop());
       await stopChild(ow2.child);

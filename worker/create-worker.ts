@@ -56,6 +56,11 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
     workflowFailureErrorTypes: { '*': ['NondeterminismError', 'DeterminismViolationError'] },
     // Encrypted payloads when BOXFLOW_CODEC_KEYS is set (customer data is ciphertext in histories).
     dataConverter: dataConverterFor(settings.codecKeys),
+    // Worker Versioning (BOXFLOW_DEPLOYMENT_NAME/BOXFLOW_BUILD_ID): an order runs to its end on the
+    // build it started on; a new build takes new orders once it is made current (docs/operations.md).
+    ...(settings.workerVersion
+      ? { workerDeploymentOptions: { version: settings.workerVersion, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } }
+      : {}),
     ...opts.overrides,
   });
   return { worker, connection };

@@ -43,8 +43,9 @@ async function main() {
   log.info({ scheduleId }, `schedule ${scheduleId} settles orders whose workflow ended without compensating`);
   if (ops.workerMetricsAddress) log.info({ metrics: `http://${ops.workerMetricsAddress}/metrics` }, `Temporal SDK metrics on http://${ops.workerMetricsAddress}/metrics`);
   log.info(
-    { taskQueue: settings.temporal.taskQueue, temporalAddress: address, namespace: settings.temporal.namespace },
-    `polling task queue "${settings.temporal.taskQueue}" on ${address} (namespace ${settings.temporal.namespace})`,
+    { taskQueue: settings.temporal.taskQueue, temporalAddress: address, namespace: settings.temporal.namespace, workerVersion: settings.workerVersion },
+    `polling task queue "${settings.temporal.taskQueue}" on ${address} (namespace ${settings.temporal.namespace})` +
+      (settings.workerVersion ? ` as build ${settings.workerVersion.buildId} of deployment ${settings.workerVersion.deploymentName}` : ''),
   );
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   await worker.run();
