@@ -554,7 +554,7 @@ async function main(): Promise<void> {
       const baseline = summarize(base, rss.stop());
       // The honest yardstick (issue 15): only the five durable side effects any fulfillment needs
       // (reserve, charge, book, hand over, notify), as no-ops on the same worker.
-      rss = rssSampler({ worker: () => bw.child.pid, devServer: () => server.process.pid });
+      rss = rssSampler({ worker: () => bw.child.pid, devServer: () => server.process?.pid });
       const five = await drive('five-step baseline', client, opts.orders, opts.concurrency, async (i) => {
         const h = await client.workflow.start('benchBaseline', { taskQueue: 'bench-baseline', workflowId: `bench-five-${runTag}-${i}`, args: [FIVE_STEPS] });
         return h.workflowId;
