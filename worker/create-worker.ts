@@ -3,6 +3,8 @@ import { createActivities } from '../activities';
 import { createCarrierRegistry } from '../adapters/carriers';
 import { createPaymentProvider } from '../adapters/payments';
 import { CarrierTracker, createSandboxTracker } from '../adapters/carriers/tracking';
+import { createKuaidi100Tracker } from '../adapters/carriers/kuaidi100';
+import { CarrierProviders, requireLiveCarrierProviders } from '../config/carrier-providers';
 import { createLogSender, NotificationSender } from '../adapters/notifications/sender';
 import { createSmtpSender } from '../adapters/notifications/smtp';
 import type { Settings } from '../config/settings';
@@ -21,10 +23,17 @@ export interface FulfillmentWorkerOptions {
   overrides?: Partial<WorkerOptions>;
   /** Where customer messages go (default: the log sender, one JSON line per message in <data>/outbox.log). */
   sender?: NotificationSender;
+  /**
+   * Live carrier providers (SF booking, Kuaidi100 tracking). Default: none in sandbox mode; with
+   * BOXFLOW_SANDBOX=0 both from the environment, and the worker refuses to start naming what is
+   * missing (config/carrier-providers.ts). Tests pass the stand-ins' settings here in sandbox mode.
+   */
+  carrierProviders?: CarrierProviders;
 }
 
 export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { settings, db } = opts;
+  const providers = opts.carrierProviders ?? (settings.sandbox ? {} : requireLiveCarrierProviders(process.env));
   const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(settings.temporal, opts.address)));
   const worker = await Worker.create({
     connection,
@@ -35,9 +44,9 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       db,
-      carriers: createCarrierRegistry(db, settings.sandbox),
+      carriers: createCarrierRegistry(db, settings.sandbox, providers),
       payments: createPaymentProvider(db, { sandbox: settings.sandbox }),
-      tracker: createTracker(settings),
+      tracker: createTracker(settings, providers),
       sender: opts.sender ?? createSender(settings),
       settings,
     }),
@@ -51,8 +60,9 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
   return { worker, connection };
 }
 
-function createTracker(settings: Settings): CarrierTracker {
-  if (!settings.sandbox) throw new Error('no live carrier tracking is configured; run with BOXFLOW_SANDBOX=1');
+function createTracker(settings: Settings, providers: CarrierProviders): CarrierTracker {
+  if (providers.kuaidi100) return createKuaidi100Tracker(providers.kuaidi100);
+  if (!settings.sandbox) throw new Error('no live carrier tracking is configured (BOXFLOW_KUAIDI100_*); run with BOXFLOW_SANDBOX=1');
   return createSandboxTracker(settings.timeScale);
 }
 
