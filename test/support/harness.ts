@@ -20,6 +20,7 @@ import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 import { dataConverterFor } from '../../worker/encryption-codec';
 import type { NotificationSender } from '../../adapters/notifications/sender';
+import type { CarrierProviders } from '../../config/carrier-providers';
 import { createTestDatabase } from './test-database';
 import { TEST_WEBHOOK_SECRETS } from './webhooks';
 
@@ -58,7 +59,11 @@ export function testEnv(): { address: string; bundlePath: string; runDir: string
   return { address, bundlePath, runDir };
 }
 
-export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender } = {}): Promise<Harness> {
+/**
+ * `carrierProviders`: live carrier adapters (SF booking, Kuaidi100 tracking and its push route) with
+ * these settings, pointed at the stand-ins (test/standins/), while everything else stays sandbox.
+ */
+export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender; carrierProviders?: CarrierProviders } = {}): Promise<Harness> {
   quietRuntime();
   const { address, bundlePath, runDir } = testEnv();
   const id = crypto.randomBytes(4).toString('hex');
@@ -79,7 +84,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0] });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], kuaidi100Salt: opts.carrierProviders?.kuaidi100?.salt });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -104,6 +109,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
         workflowBundlePath: bundlePath,
         overrides: { stickyQueueScheduleToStartTimeout: '1 second' },
         sender: opts.sender,
+        carrierProviders: opts.carrierProviders,
       });
       worker = created.worker;
       workerConnection = created.connection;
