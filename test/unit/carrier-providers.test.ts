@@ -7,6 +7,8 @@ import { classifySfAnswer, createOrderMsgData, javaUrlEncode, sfMsgDigest, sfTim
 import { beijingTimeToIso, kuaidi100CallbackSign, kuaidi100Events, kuaidi100QuerySign, sameSign } from '../../adapters/carriers/kuaidi100';
 import { loadCarrierProviders, missingCarrierProviderSettings, requireLiveCarrierProviders } from '../../config/carrier-providers';
 import { normalizeCarrierStatus } from '../../domain/tracking';
+import { createCarrierRegistry } from '../../adapters/carriers';
+import type { Db } from '../../db/knex';
 
 describe('SF open platform msgDigest', () => {
   it('reproduces the worked example of SF\'s signing guide', () => {
@@ -110,5 +112,22 @@ describe('carrier provider settings', () => {
     expect(p.kuaidi100).toMatchObject({ key: 'k', customer: 'c', salt: 's', baseUrl: 'https://poll.kuaidi100.com' });
     expect(() => loadCarrierProviders({ ...sf, BOXFLOW_SF_BASE_URL: 'ftp://x' })).toThrow(/BOXFLOW_SF_BASE_URL must be an http/);
     expect(() => loadCarrierProviders({ ...sf, BOXFLOW_SF_TIMEOUT_MS: '5' })).toThrow(/BOXFLOW_SF_TIMEOUT_MS/);
+  });
+});
+
+describe('carrier registry in live mode (BOXFLOW_SANDBOX=0)', () => {
+  const noDb = {} as Db;
+  const sfSettings = { partnerId: 'P', checkWord: 'c', baseUrl: 'http://127.0.0.1:9/std/service', monthlyCard: undefined, timeoutMs: 1000 };
+  it('refuses without SF', () => {
+    expect(() => createCarrierRegistry(noDb, false, {})).toThrow(/BOXFLOW_SANDBOX=0 needs SF configured/);
+  });
+  it('books SF live and never books a carrier without a live integration (it rejects: P2.4 moves on)', async () => {
+    const registry = createCarrierRegistry(noDb, false, { sf: sfSettings });
+    expect(registry('SF').code).toBe('SF');
+    for (const code of ['YTO', 'DHL', 'FEDEX'] as const) {
+      const r = await registry(code).book({} as never);
+      expect(r).toEqual({ accepted: false, reason: expect.stringMatching(/no live integration/) });
+      await expect(registry(code).cancel('x')).resolves.toBeUndefined();
+    }
   });
 });
