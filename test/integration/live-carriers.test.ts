@@ -4,7 +4,9 @@
  * signatures as the providers do. Payments stay sandbox. BOXFLOW_TIME_SCALE 0.001: no delay threshold
  * (SF 24 h → 86 s) falls due during a test.
  */
+import crypto from 'node:crypto';
 import http from 'node:http';
+import request from 'supertest';
 import type { AddressInfo } from 'node:net';
 import type { CarrierProviders } from '../../config/carrier-providers';
 import type { BookingFacts } from '../../db/ledger';
@@ -177,4 +179,35 @@ test('the SF adapter against the stand-in: cancel (dealType 2) is idempotent; a 
   await expect(wrong.book({ ...req, idempotencyKey: 'DIRECT-2-P1' })).rejects.toThrow(CarrierUnavailableError);
   expect(sf.calls[sf.calls.length - 1]).toMatchObject({ apiResultCode: 'A1006' });
   expect(sf.orders.has('DIRECT-2-P1')).toBe(false);
+});
+
+test('signed but hostile Kuaidi100 pushes get a 4xx with a clear message and write nothing', async () => {
+  const signed = (param: string) => ({ param, sign: crypto.createHash('md5').update(param + SALT).digest('hex').toUpperCase() });
+  const post = (form: Record<string, string>) => request(h.app).post('/api/webhooks/kuaidi100').type('form').send(form);
+  const count = async () => Number((await h.db('tracking_events').count({ n: '*' }))[0].n);
+  const before = await count();
+  const cases: Array<[string, Record<string, string>, number]> = [
+    ['no sign', { param: '{}' }, 401],
+    ['sign not hex', { param: '{}', sign: 'x'.repeat(32) }, 401],
+    ['not JSON', signed('{"lastResult":'), 400],
+    ['JSON null', signed('null'), 400],
+    ['lastResult a string', signed('{"lastResult":"SF1"}'), 400],
+    ['nu a number', signed('{"lastResult":{"nu":1,"com":"shunfeng"}}'), 400],
+    ['nu too long', signed(JSON.stringify({ lastResult: { nu: 'S'.repeat(65), com: 'shunfeng' } })), 400],
+    ['data not a list', signed('{"lastResult":{"nu":"SF1","com":"shunfeng","data":{"0":1}}}'), 400],
+    ['unknown company', signed('{"lastResult":{"nu":"SF1","com":"<script>","data":[]}}'), 400],
+    ['unknown waybill', signed(JSON.stringify({ lastResult: { nu: "SF1' OR 1=1 --", com: 'shunfeng', state: '3', data: [{ time: '2026-01-01 00:00:00', context: 'x' }] } })), 404],
+  ];
+  for (const [what, form, status] of cases) {
+    const res = await post(form);
+    expect({ what, status: res.status }).toEqual({ what, status });
+    expect(res.body).toMatchObject({ result: false, error: expect.any(String), message: expect.any(String) });
+  }
+  expect(await count()).toBe(before);
+
+  // A real waybill with garbage scans: the garbage is skipped, the answer still success.
+  const [shipment] = await h.db('shipments').where({ carrier: 'SF' }).whereNotNull('tracking_no').orderBy('id').limit(1);
+  const garbage = await post(signed(JSON.stringify({ lastResult: { nu: shipment.tracking_no, com: 'shunfeng', state: 3, data: [null, 7, { time: 12, context: {} }, { time: 'soon', context: 'x' }] } })));
+  expect(garbage.status).toBe(200);
+  expect(await count()).toBe(before);
 });

@@ -111,7 +111,7 @@ export function webhooksApi(db: Db, temporal: TemporalGateway, secrets: WebhookS
   r.post('/kuaidi100', async (req, res) => {
     const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const result = await receiveKuaidi100Push(db, temporal, kuaidi100Salt, raw.toString('utf8'));
-    if (result.kind === 'refused') return void res.status(result.http).json({ result: false, returnCode: result.returnCode, message: result.message });
+    if (result.kind === 'refused') return void res.status(result.http).json({ result: false, returnCode: result.returnCode, message: result.message, error: result.error });
     res.status(200).json(KUAIDI100_OK);
   });
 

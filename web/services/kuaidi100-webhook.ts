@@ -12,9 +12,10 @@ export const KUAIDI100_OK = { result: true, returnCode: '200', message: '成功'
 
 export type Kuaidi100PushResult =
   | { kind: 'accepted'; stored: number; shipmentId: string; status: string | null }
-  | { kind: 'refused'; http: 400 | 401 | 404; returnCode: string; message: string };
+  | { kind: 'refused'; http: 400 | 401 | 404; error: string; returnCode: string; message: string };
 
-const refused = (http: 400 | 401 | 404, message: string): Kuaidi100PushResult => ({ kind: 'refused', http, returnCode: http === 404 ? '404' : http === 401 ? '401' : '400', message });
+/** Refused: Kuaidi100's own fields (result false: it pushes again later) and BoxFlow's `error` code. */
+const refused = (http: 400 | 401 | 404, error: string, message: string): Kuaidi100PushResult => ({ kind: 'refused', http, error, returnCode: String(http), message });
 
 /**
  * P3.1 Kuaidi100's push (快递信息推送): a form with `param` (JSON) and `sign` = upper(MD5(param +
@@ -25,26 +26,26 @@ const refused = (http: 400 | 401 | 404, message: string): Kuaidi100PushResult =>
  * Kuaidi100 push again.
  */
 export async function receiveKuaidi100Push(db: Db, temporal: TemporalGateway, salt: string | undefined, rawBody: string): Promise<Kuaidi100PushResult> {
-  if (!salt) return refused(401, 'Kuaidi100 pushes are not configured (BOXFLOW_KUAIDI100_SALT)');
+  if (!salt) return refused(401, 'webhook_not_configured', 'Kuaidi100 pushes are not configured (BOXFLOW_KUAIDI100_SALT)');
   const form = new URLSearchParams(rawBody);
   const param = form.get('param');
   const sign = form.get('sign');
-  if (!param || !sign) return refused(401, 'param and sign are required');
-  if (param.length > 200_000 || !/^[0-9A-Fa-f]{32}$/.test(sign) || !sameSign(sign, kuaidi100CallbackSign(param, salt))) return refused(401, 'bad sign');
+  if (!param || !sign) return refused(401, 'missing_signature', 'param and sign are required (form fields)');
+  if (param.length > 200_000 || !/^[0-9A-Fa-f]{32}$/.test(sign) || !sameSign(sign, kuaidi100CallbackSign(param, salt))) return refused(401, 'bad_signature', 'sign does not match MD5(param + salt)');
 
   let body: { status?: string; message?: string; lastResult?: Kuaidi100Result };
   try {
     body = JSON.parse(param);
   } catch {
-    return refused(400, 'param is not JSON');
+    return refused(400, 'invalid_json', 'param is not JSON');
   }
   const last = body?.lastResult;
-  if (typeof last !== 'object' || last === null || typeof last.nu !== 'string' || !last.nu.trim() || last.nu.length > 64) return refused(400, 'lastResult.nu is required');
-  if (last.data !== undefined && !Array.isArray(last.data)) return refused(400, 'lastResult.data must be a list');
+  if (typeof last !== 'object' || last === null || typeof last.nu !== 'string' || !last.nu.trim() || last.nu.length > 64) return refused(400, 'validation_failed', 'lastResult.nu is required (1–64 characters)');
+  if (last.data !== undefined && !Array.isArray(last.data)) return refused(400, 'validation_failed', 'lastResult.data must be a list');
   const carrier = carrierOfKuaidi100Company(last.com);
-  if (!carrier) return refused(400, `unknown company ${String(last.com ?? '').slice(0, 40)}`);
+  if (!carrier) return refused(400, 'validation_failed', `unknown company ${String(last.com ?? '').slice(0, 40)}`);
   const shipment = await findShipmentByWaybill(db, carrier, last.nu);
-  if (!shipment) return refused(404, `no ${carrier} shipment with waybill ${last.nu}`);
+  if (!shipment) return refused(404, 'not_found', `no ${carrier} shipment with waybill ${last.nu}`);
 
   let stored = 0;
   let status: string | null = null;
