@@ -131,3 +131,20 @@ describe('carrier registry in live mode (BOXFLOW_SANDBOX=0)', () => {
     }
   });
 });
+
+describe('worker start with BOXFLOW_SANDBOX=0', () => {
+  it('refuses before connecting anywhere, naming every missing carrier setting', async () => {
+    const { createFulfillmentWorker } = await import('../../worker/create-worker');
+    const { loadSettings } = await import('../../config/settings');
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (/^BOXFLOW_(SF|KUAIDI100)_/.test(k)) delete process.env[k];
+    process.env.BOXFLOW_SF_PARTNER_ID = 'P1';
+    try {
+      await expect(createFulfillmentWorker({ settings: loadSettings({ BOXFLOW_SANDBOX: '0' }), db: {} as Db, address: '127.0.0.1:9' })).rejects.toThrow(
+        'BOXFLOW_SANDBOX=0 needs the live carrier providers; missing: BOXFLOW_SF_CHECK_WORD, BOXFLOW_KUAIDI100_KEY, BOXFLOW_KUAIDI100_CUSTOMER, BOXFLOW_KUAIDI100_SALT, BOXFLOW_KUAIDI100_CALLBACK_URL',
+      );
+    } finally {
+      process.env = saved;
+    }
+  });
+});
