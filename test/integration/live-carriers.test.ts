@@ -211,3 +211,21 @@ test('signed but hostile Kuaidi100 pushes get a 4xx with a clear message and wri
   expect(garbage.status).toBe(200);
   expect(await count()).toBe(before);
 });
+
+test('without pushes, the poll of Kuaidi100\'s real-time query (signed with key and customer) takes the parcel to delivered', async () => {
+  const order = sfOrder();
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+  const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
+  const nu = shipment.tracking_no as string;
+  await waitFor(`${nu} subscribed with Kuaidi100`, async () => k100.subscriptions.get(nu));
+  k100.scan(nu, { time: bjt(-30), context: '顺丰速运 已收取快件', state: '1' });
+  k100.scan(nu, { time: bjt(-10), context: '快件已放入丰巢柜', state: '5', statusCode: '501' });
+  k100.scan(nu, { time: bjt(-1), context: '快件已签收', state: '3' });
+  // No push: the workflow's next poll (about 15 s at this time scale) reads them.
+  await orderStatusIs(h, order.orderNo, 'delivered', 60_000);
+  const events = await eventsOf(shipment.id);
+  expect(events.map((e) => [e.status, e.received_via])).toEqual([['info_received', 'poll'], ['available_for_pickup', 'poll'], ['delivered', 'poll']]);
+  // Every query the stand-in answered had a valid sign (a bad one is answered 503).
+  expect(k100.calls.filter((c) => c.path === '/poll/query.do' && c.returnCode === '503')).toEqual([]);
+}, 90_000);

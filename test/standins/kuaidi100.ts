@@ -39,6 +39,7 @@ export interface Kuaidi100StandIn {
   close(): Promise<void>;
 }
 
+const STATE_NAMES: Record<string, string> = { 0: '在途', 1: '揽收', 2: '疑难', 3: '签收', 4: '退签', 5: '派件', 6: '退回', 7: '转投', 8: '清关', 10: '待清关', 11: '清关中', 12: '已清关', 13: '清关异常', 14: '拒签' };
 const md5 = (s: string) => crypto.createHash('md5').update(Buffer.from(s, 'utf8')).digest('hex').toUpperCase();
 
 export async function startKuaidi100StandIn(opts: { key?: string; customer?: string } = {}): Promise<Kuaidi100StandIn> {
@@ -54,7 +55,8 @@ export async function startKuaidi100StandIn(opts: { key?: string; customer?: str
     const state = list[0]?.state ?? '0';
     return {
       message: 'ok', status: '200', state, ischeck: state === '3' ? '1' : '0', condition: '00', com: companies.get(nu) ?? subscriptions.get(nu)?.company ?? '', nu,
-      data: list.map((s) => ({ time: s.time, ftime: s.time, context: s.context, ...(s.statusCode ? { statusCode: s.statusCode } : {}), ...(s.areaName ? { areaName: s.areaName } : {}) })),
+      // With resultv2 each scan carries its own status name (and, with resultv2=4, its status code).
+      data: list.map((s) => ({ time: s.time, ftime: s.time, context: s.context, status: STATE_NAMES[s.state] ?? '在途', statusCode: s.statusCode ?? s.state, ...(s.areaName ? { areaName: s.areaName } : {}) })),
     };
   };
 
