@@ -12,7 +12,9 @@
  *   Kuaidi100 (tracking):
  *     BOXFLOW_KUAIDI100_KEY           授权 key (subscription and real-time query)
  *     BOXFLOW_KUAIDI100_CUSTOMER      customer (real-time query)
- *     BOXFLOW_KUAIDI100_SALT          salt of the push callbacks' sign
+ *     BOXFLOW_KUAIDI100_SALT          salt of the push callbacks' sign; several (space or comma separated)
+ *                                     during a change: new subscriptions use the first, pushes signed
+ *                                     with any are accepted (waybills subscribed earlier keep the old one)
  *     BOXFLOW_KUAIDI100_CALLBACK_URL  where Kuaidi100 pushes (BoxFlow's POST /api/webhooks/kuaidi100, public URL)
  *     BOXFLOW_KUAIDI100_BASE_URL      default https://poll.kuaidi100.com
  *     BOXFLOW_KUAIDI100_TIMEOUT_MS    default 10000
@@ -32,7 +34,10 @@ export interface SfSettings {
 export interface Kuaidi100Settings {
   key: string;
   customer: string;
+  /** The salt new subscriptions are made with (the first listed). */
   salt: string;
+  /** Every salt a push may be signed with (the first, then older ones still in use). */
+  pushSalts: string[];
   callbackUrl: string;
   baseUrl: string;
   timeoutMs: number;
@@ -73,6 +78,11 @@ function timeout(env: NodeJS.ProcessEnv, name: string): number {
   return n;
 }
 
+/** BOXFLOW_KUAIDI100_SALT as a list (space or comma separated); empty when unset. */
+export function kuaidi100Salts(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.BOXFLOW_KUAIDI100_SALT ?? '').split(/[\s,]+/).filter(Boolean);
+}
+
 /**
  * The values a provider still lacks. `require` lists providers that must be configured whatever
  * the environment says (BOXFLOW_SANDBOX=0 needs SF and Kuaidi100: there is no other live carrier or
@@ -106,7 +116,8 @@ export function loadCarrierProviders(env: NodeJS.ProcessEnv = process.env): Carr
     out.kuaidi100 = {
       key: value(env, 'BOXFLOW_KUAIDI100_KEY')!,
       customer: value(env, 'BOXFLOW_KUAIDI100_CUSTOMER')!,
-      salt: value(env, 'BOXFLOW_KUAIDI100_SALT')!,
+      salt: kuaidi100Salts(env)[0],
+      pushSalts: kuaidi100Salts(env),
       callbackUrl: httpUrl('BOXFLOW_KUAIDI100_CALLBACK_URL', value(env, 'BOXFLOW_KUAIDI100_CALLBACK_URL')!),
       baseUrl: httpUrl('BOXFLOW_KUAIDI100_BASE_URL', value(env, 'BOXFLOW_KUAIDI100_BASE_URL') ?? KUAIDI100_DEFAULT_BASE_URL),
       timeoutMs: timeout(env, 'BOXFLOW_KUAIDI100_TIMEOUT_MS'),

@@ -12,6 +12,7 @@ import { ordersApi } from './api/orders.routes';
 import { afterHandOverApi } from './api/after-handover.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
+import { kuaidi100Salts as kuaidi100SaltsFromEnv } from '../config/carrier-providers';
 import { webhookSecretsFromEnv, WebhookSecrets } from './webhooks/secrets';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecRoutes } from './codec.routes';
@@ -56,12 +57,12 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** Express `trust proxy`; default BOXFLOW_TRUST_PROXY (trustProxySetting). */
   trustProxy?: string;
-  /** The salt Kuaidi100 signs its pushes with; default BOXFLOW_KUAIDI100_SALT (unset: pushes are refused). */
-  kuaidi100Salt?: string;
+  /** The salts Kuaidi100 may sign its pushes with; default BOXFLOW_KUAIDI100_SALT (unset: pushes are refused). */
+  kuaidi100Salts?: string[];
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy, kuaidi100Salt }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy, kuaidi100Salts }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(trustProxy ?? process.env.BOXFLOW_TRUST_PROXY));
@@ -100,7 +101,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(healthRoutes(db, temporal));
 
   // Webhooks are signed by each provider (Standard Webhooks over the raw body), not sent with the API key.
-  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv(), kuaidi100Salt ?? (process.env.BOXFLOW_KUAIDI100_SALT?.trim() || undefined)));
+  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv(), kuaidi100Salts ?? kuaidi100SaltsFromEnv()));
   const api = express.Router();
   api.use(requireApiKey(db, apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));

@@ -24,6 +24,8 @@ let sf: SfStandIn;
 let k100: Kuaidi100StandIn;
 let callbacks: http.Server;
 const SALT = 'boxflow-test-salt-0123456789abcdef';
+/** The salt before the last change: waybills subscribed with it are still pushed with it. */
+const OLD_SALT = 'boxflow-old-salt-fedcba9876543210';
 /** The adapter gives SF this long to answer; a hung answer is retried by Temporal. */
 const SF_TIMEOUT_MS = 1000;
 
@@ -36,7 +38,7 @@ beforeAll(async () => {
   const providers: CarrierProviders = {
     sf: { partnerId: sf.partnerId, checkWord: sf.checkWord, baseUrl: sf.url, monthlyCard: '7551234567', timeoutMs: SF_TIMEOUT_MS },
     kuaidi100: {
-      key: k100.key, customer: k100.customer, salt: SALT, baseUrl: k100.url, timeoutMs: 5000,
+      key: k100.key, customer: k100.customer, salt: SALT, pushSalts: [SALT, OLD_SALT], baseUrl: k100.url, timeoutMs: 5000,
       callbackUrl: `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/api/webhooks/kuaidi100`,
     },
   };
@@ -153,8 +155,9 @@ test('a Kuaidi100 push with a bad sign, or a changed param, is refused with noth
   expect(await eventsOf(shipment.id)).toEqual(before);
   expect((await h.db('shipments').where({ id: shipment.id }).first()).status).not.toBe('delivered');
 
-  // The same push, properly signed, is taken (the refusals were about the sign).
-  expect((await k100.push(nu)).status).toBe(200);
+  // The same push, properly signed, is taken (the refusals were about the sign); during a salt
+  // change a push signed with the previous salt is taken too.
+  expect((await k100.push(nu, { salt: OLD_SALT })).status).toBe(200);
   await orderStatusIs(h, order.orderNo, 'delivered', 60_000);
 });
 

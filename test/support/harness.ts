@@ -84,7 +84,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], kuaidi100Salt: opts.carrierProviders?.kuaidi100?.salt });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], kuaidi100Salts: opts.carrierProviders?.kuaidi100?.pushSalts });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

@@ -109,7 +109,8 @@ describe('carrier provider settings', () => {
   it('reads both providers with their defaults', () => {
     const p = requireLiveCarrierProviders({ ...sf, ...k100, BOXFLOW_SF_BASE_URL: 'https://sfapi-sbox.sf-express.com/std/service' });
     expect(p.sf).toEqual({ partnerId: 'P1', checkWord: 'cw', baseUrl: 'https://sfapi-sbox.sf-express.com/std/service', monthlyCard: undefined, timeoutMs: 10_000 });
-    expect(p.kuaidi100).toMatchObject({ key: 'k', customer: 'c', salt: 's', baseUrl: 'https://poll.kuaidi100.com' });
+    expect(p.kuaidi100).toMatchObject({ key: 'k', customer: 'c', salt: 's', pushSalts: ['s'], baseUrl: 'https://poll.kuaidi100.com' });
+    expect(loadCarrierProviders({ ...k100, BOXFLOW_KUAIDI100_SALT: 'new-salt, old-salt' }).kuaidi100).toMatchObject({ salt: 'new-salt', pushSalts: ['new-salt', 'old-salt'] });
     expect(() => loadCarrierProviders({ ...sf, BOXFLOW_SF_BASE_URL: 'ftp://x' })).toThrow(/BOXFLOW_SF_BASE_URL must be an http/);
     expect(() => loadCarrierProviders({ ...sf, BOXFLOW_SF_TIMEOUT_MS: '5' })).toThrow(/BOXFLOW_SF_TIMEOUT_MS/);
   });

@@ -19,19 +19,19 @@ const refused = (http: 400 | 401 | 404, error: string, message: string): Kuaidi1
 
 /**
  * P3.1 Kuaidi100's push (快递信息推送): a form with `param` (JSON) and `sign` = upper(MD5(param +
- * salt)). Order of checks, so that a refused push writes nothing: configured salt and sign (401) →
+ * salt)), any of the shop's salts. Order of checks, so that a refused push writes nothing: configured salt and sign (401) →
  * JSON and lastResult (400) → the waybill is one of ours (404) → scans stored once each (tracking_events,
  * shared with the poll; Kuaidi100 resends the whole history with every push) → the parcel's tracking
  * workflow signalled to look now. Only then is the answer success; a failure before that makes
  * Kuaidi100 push again.
  */
-export async function receiveKuaidi100Push(db: Db, temporal: TemporalGateway, salt: string | undefined, rawBody: string): Promise<Kuaidi100PushResult> {
-  if (!salt) return refused(401, 'webhook_not_configured', 'Kuaidi100 pushes are not configured (BOXFLOW_KUAIDI100_SALT)');
+export async function receiveKuaidi100Push(db: Db, temporal: TemporalGateway, salts: readonly string[], rawBody: string): Promise<Kuaidi100PushResult> {
+  if (!salts.length) return refused(401, 'webhook_not_configured', 'Kuaidi100 pushes are not configured (BOXFLOW_KUAIDI100_SALT)');
   const form = new URLSearchParams(rawBody);
   const param = form.get('param');
   const sign = form.get('sign');
   if (!param || !sign) return refused(401, 'missing_signature', 'param and sign are required (form fields)');
-  if (param.length > 200_000 || !/^[0-9A-Fa-f]{32}$/.test(sign) || !sameSign(sign, kuaidi100CallbackSign(param, salt))) return refused(401, 'bad_signature', 'sign does not match MD5(param + salt)');
+  if (param.length > 200_000 || !/^[0-9A-Fa-f]{32}$/.test(sign) || !salts.some((salt) => sameSign(sign, kuaidi100CallbackSign(param, salt)))) return refused(401, 'bad_signature', 'sign does not match MD5(param + salt)');
 
   let body: { status?: string; message?: string; lastResult?: Kuaidi100Result };
   try {
