@@ -9,6 +9,7 @@ import { createNotificationActivities } from './notification.activities';
 import { createReturnActivities } from './return.activities';
 import { createTrackingActivities } from './tracking.activities';
 import { createWarehouseActivities } from './warehouse.activities';
+import { createWebhookActivities } from './webhooks.activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrackingActivities(deps),
     ...createReturnActivities(deps),
     ...createNotificationActivities(deps),
+    ...createWebhookActivities(deps),
   });
 }
 

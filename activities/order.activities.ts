@@ -9,6 +9,7 @@ import { validateAgainstCatalog } from '../domain/order-validation';
 import type { OrderInput, OrderStatus, ValidationIssue } from '../domain/types';
 import type { ActivityDeps } from './deps';
 import { notFound } from './errors';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 
 export interface StatusChange {
   orderNo: string;
@@ -24,6 +25,7 @@ export function createOrderActivities({ db, settings }: ActivityDeps) {
     /** P2.1 / P2.2: every transition is written with its time, for the timeline and the list. */
     async recordStatus(change: StatusChange): Promise<void> {
       await setOrderStatus(db, change);
+      await dispatchWebhookDeliveries(db);
     },
 
     async recordEvent(e: { orderNo: string; type: string; detail: string; data?: Record<string, unknown>; dedupeKey: string }): Promise<void> {
@@ -69,6 +71,8 @@ export function createOrderActivities({ db, settings }: ActivityDeps) {
      * (one query, not a describe per order). At most 200 per look.
      */
     async findAbandonedOrders(): Promise<Array<{ orderNo: string; why: string }>> {
+      // The same schedule starts outbound webhook deliveries that no activity could start yet.
+      await dispatchWebhookDeliveries(db);
       const client = Context.current().client;
       const found: Array<{ orderNo: string; why: string }> = [];
       const query = "WorkflowType = 'orderFulfillment' AND (ExecutionStatus = 'Terminated' OR ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR ExecutionStatus = 'Canceled')";

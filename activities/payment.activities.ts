@@ -3,8 +3,10 @@ import { IdempotencyKeyReuseError, PaymentProviderUnavailableError } from '../ad
 import { isSandboxPaymentProvider } from '../adapters/payments/sandbox-payments';
 import { roundToCents } from '../adapters/payments/money';
 import { cancellationRequested, shippedValue } from '../db/cancellation';
-import { chargeKeyFor, getCharge, getPaymentByKey, PaymentRecord, recordCharge, recordRefund, setChargeStatus, setPaymentStatus } from '../db/payments';
+import { chargeKeyFor, getCharge, getPaymentByKey, PaymentRecord, recordCharge, recordRefund, reviveVoidedCharge, setChargeStatus, setPaymentStatus } from '../db/payments';
 import type { SandboxSettings } from '../domain/types';
+import { emitWebhookEvent } from '../db/outbound-webhooks';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 import type { ActivityDeps } from './deps';
 import { heartbeating, invalidInput, notFound } from './errors';
 
@@ -73,7 +75,11 @@ export function createPaymentActivities({ db, payments, settings }: ActivityDeps
       });
       row = stored.payment ?? row;
     }
-    return row.status === 'succeeded' ? { refunded: true, amount: row.amount } : { refunded: false, amount: 0 };
+    if (row.status !== 'succeeded') return { refunded: false, amount: 0 };
+    // Outbound webhooks: once per refund key (a retry after a crash here finds the refund decided and emits then).
+    await db.transaction((trx) => emitWebhookEvent(trx, { type: 'refund.succeeded', orderNo: r.orderNo, sourceKey: `refund:${r.idempotencyKey}`, data: { orderNo: r.orderNo, amount: row.amount, currency: row.currency, reason: row.reason ?? null } }));
+    await dispatchWebhookDeliveries(db);
+    return { refunded: true, amount: row.amount };
   };
 
   /**
@@ -150,6 +156,17 @@ export function createPaymentActivities({ db, payments, settings }: ActivityDeps
         reason: status === 'failed' ? 'payment failed (provider webhook)' : null,
       });
       if (!payment) throw notFound(`a charge of order ${orderNo} to record a result for (call requestPayment first)`);
+      if (status === 'succeeded' && payment.status === 'voided') {
+        // Voided while the provider had nothing to close yet (Alipay: an unscanned QR code), paid
+        // since: on the provider's own answer the charge counts as succeeded, so that the
+        // settlement refunds it. The sandbox answers a voided charge as failed: nothing changes.
+        const order = await orderForPayment(orderNo);
+        const now = await callProvider(() => heartbeating(() => payments.charge({ idempotencyKey: payment.idempotencyKey, orderNo, amount: order.amount, currency: order.currency, token: order.token })));
+        if (now.status === 'succeeded') {
+          const revived = await reviveVoidedCharge(db, payment.idempotencyKey);
+          if (revived.payment) return { status: revived.payment.status, changed: revived.changed };
+        }
+      }
       // In sandbox mode the webhook stands for the provider's decision: its ledger follows, so that a
       // later refund of this charge is judged against the same state.
       if (isSandboxPaymentProvider(payments) && payment.providerRef && (payment.status === 'succeeded' || payment.status === 'failed')) await payments.settle(payment.providerRef, payment.status);

@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { appendEvent } from '../db/events';
+import { emitWebhookEvent } from '../db/outbound-webhooks';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 import { getOrder, setOrderStatus } from '../db/orders';
 import { createReturn, getReturn, returnableUnits, updateReturn } from '../db/returns';
 import { dbTime } from '../db/time';
@@ -54,7 +56,9 @@ export function createReturnActivities({ db, carriers }: ActivityDeps) {
           await trx('return_lines').where({ id: line.id }).update({ condition: graded?.condition ?? 'resellable' });
         }
         await trx('returns').where({ rma_no: input.rmaNo }).update({ status: 'received', received_at: dbTime(), updated_at: dbTime() });
+        await emitWebhookEvent(trx, { type: 'return.received', orderNo: ret.orderNo, sourceKey: `return-received:${input.rmaNo}`, data: { orderNo: ret.orderNo, rmaNo: input.rmaNo, lines: input.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, condition: l.condition })) } });
       });
+      await dispatchWebhookDeliveries(db);
       await appendEvent(db, { orderNo: ret.orderNo, type: 'return', detail: `P3.4: return ${input.rmaNo} received by ${input.receivedBy}: ${input.lines.map((l) => `${l.quantity} × ${l.sku} ${l.condition}`).join(', ')}`, dedupeKey: `return-received:${input.rmaNo}` });
     },
 
@@ -93,6 +97,7 @@ export function createReturnActivities({ db, carriers }: ActivityDeps) {
       const left = [...(await returnableUnits(db, ret.orderNo)).values()].reduce((n, u) => n + u.quantity, 0);
       if (left > 0) return { orderReturned: false };
       await setOrderStatus(db, { orderNo: ret.orderNo, status: 'returned', detail: `P3.3: every shipped unit came back (return ${input.rmaNo})`, dedupeKey: `returned:${ret.orderNo}` });
+      await dispatchWebhookDeliveries(db);
       return { orderReturned: true };
     },
   };

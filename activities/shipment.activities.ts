@@ -1,4 +1,6 @@
 import { dbTime } from '../db/time';
+import { emitParcelShipped } from '../db/outbound-webhooks';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 import { ApplicationFailure } from '@temporalio/common';
 import type { BookingResult } from '../adapters/carriers/carrier';
 import { CarrierUnavailableError } from '../adapters/carriers/carrier';
@@ -84,6 +86,18 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
       const order = await getOrder(db, shipment.orderNo);
       if (!order) throw notFound(`order ${shipment.orderNo}`);
       const sandbox = await sandboxOf(shipment.orderNo);
+      // P2.4: the workflow gave up on the carrier asked before (no answer through every retry). It may
+      // still have taken the booking; void it there before asking the next one, so the parcel never
+      // holds two live waybills. A carrier that cannot be reached to cancel fails this attempt, and
+      // after the retries the supervisor decides (carrier_rejected task).
+      if (shipment.bookingCarrier && shipment.bookingCarrier !== input.carrier && !shipment.trackingNo) {
+        const abandoned = shipment.bookingCarrier;
+        try {
+          await heartbeating(() => carriers(abandoned).cancel(input.shipmentId));
+        } catch (err) {
+          throw ApplicationFailure.retryable(`could not void the booking left with ${abandoned} before asking ${input.carrier}: ${(err as Error).message}`, 'CarrierUnavailable');
+        }
+      }
       // Written before the call: if the answer never comes back, compensation still knows whom to ask.
       await updateShipment(db, input.shipmentId, { booking_carrier: input.carrier });
       const adapter = carriers(input.carrier);
@@ -136,8 +150,12 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
     async markShipmentsShipped(input: { shipmentIds: string[] }): Promise<void> {
       const now = dbTime();
       for (const id of input.shipmentIds) {
-        await db('shipments').where({ id, status: 'booked' }).update({ status: 'shipped', shipped_at: now });
+        await db.transaction(async (trx) => {
+          const n = await trx('shipments').where({ id, status: 'booked' }).update({ status: 'shipped', shipped_at: now });
+          if (n === 1) await emitParcelShipped(trx, id);
+        });
       }
+      await dispatchWebhookDeliveries(db);
     },
 
     /** P2.10: build the customs declaration of a parcel and have it reviewed. */

@@ -3,6 +3,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { SandboxTrackingScenario } from '../adapters/carriers/tracking';
 import { WAREHOUSE_ADDRESS } from './shipment.activities';
 import { appendEvent } from '../db/events';
+import { emitParcelShipped, emitWebhookEvent } from '../db/outbound-webhooks';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 import { getOrder } from '../db/orders';
 import { getShipment, updateShipment } from '../db/shipments';
 import { dbTime, toIso } from '../db/time';
@@ -73,15 +75,26 @@ export function createTrackingActivities({ db, tracker, carriers, settings }: Ac
     async markShipmentDelayed(input: { shipmentId: string; reason: string }): Promise<void> {
       const s = await getShipment(db, input.shipmentId);
       if (!s) return;
-      await updateShipment(db, input.shipmentId, { delayed: true });
-      await appendEvent(db, { orderNo: s.orderNo, type: 'delivery_delayed', detail: `P3.2: ${s.carrier} ${s.trackingNo} is late: ${input.reason}`, dedupeKey: `delayed:${input.shipmentId}` });
+      await db.transaction(async (trx) => {
+        await updateShipment(trx, input.shipmentId, { delayed: true });
+        await appendEvent(trx, { orderNo: s.orderNo, type: 'delivery_delayed', detail: `P3.2: ${s.carrier} ${s.trackingNo} is late: ${input.reason}`, dedupeKey: `delayed:${input.shipmentId}` });
+        await emitWebhookEvent(trx, { type: 'order.delayed', orderNo: s.orderNo, sourceKey: `delayed:${input.shipmentId}`, data: { orderNo: s.orderNo, shipmentId: s.id, carrier: s.carrier, waybill: s.trackingNo, reason: input.reason } });
+      });
+      await dispatchWebhookDeliveries(db);
     },
 
     async finishShipment(input: { shipmentId: string; status: 'delivered' | 'returned_to_sender' | 'lost' | 'expired' | 'replaced' | 'refunded'; detail: string }): Promise<void> {
       const s = await getShipment(db, input.shipmentId);
       if (!s) return;
-      await updateShipment(db, input.shipmentId, { status: input.status });
-      await appendEvent(db, { orderNo: s.orderNo, type: `shipment_${input.status}`, detail: input.detail, data: { shipmentId: s.id, trackingNo: s.trackingNo }, dedupeKey: `shipment-final:${input.shipmentId}:${input.status}` });
+      await db.transaction(async (trx) => {
+        await updateShipment(trx, input.shipmentId, { status: input.status });
+        await appendEvent(trx, { orderNo: s.orderNo, type: `shipment_${input.status}`, detail: input.detail, data: { shipmentId: s.id, trackingNo: s.trackingNo }, dedupeKey: `shipment-final:${input.shipmentId}:${input.status}` });
+        if (input.status === 'delivered') {
+          const at = await trx('shipments').where({ id: s.id }).first('delivered_at');
+          await emitWebhookEvent(trx, { type: 'order.delivered', orderNo: s.orderNo, sourceKey: `delivered:${s.id}`, data: { orderNo: s.orderNo, shipmentId: s.id, carrier: s.carrier, waybill: s.trackingNo, deliveredAt: toIso(at?.delivered_at) } });
+        }
+      });
+      await dispatchWebhookDeliveries(db);
     },
 
     /**
@@ -119,9 +132,13 @@ export function createTrackingActivities({ db, tracker, carriers, settings }: Ac
       if (!result.accepted) throw ApplicationFailure.retryable(`${carrier} rejected the new booking: ${result.reason}`, 'CarrierRejected');
       await heartbeating(() => carriers(carrier).cancel(old.id));
       const now = dbTime();
-      await updateShipment(db, newId, { carrier, carrier_reason: `P3.2: resubmitted (${input.reason})`, tracking_no: result.waybillNo, status: 'shipped', booked_at: now, shipped_at: now });
+      await db.transaction(async (trx) => {
+        await updateShipment(trx, newId, { carrier, carrier_reason: `P3.2: resubmitted (${input.reason})`, tracking_no: result.waybillNo, status: 'shipped', booked_at: now, shipped_at: now });
+        await emitParcelShipped(trx, newId);
+      });
       await updateShipment(db, old.id, { status: 'replaced' });
       await appendEvent(db, { orderNo: old.order_no, type: 'shipment_rebooked', detail: `P3.2: ${old.tracking_no} replaced by ${carrier} ${result.waybillNo} (${input.reason})`, dedupeKey: `rebooked:${old.id}` });
+      await dispatchWebhookDeliveries(db);
       return { shipmentId: newId, carrier, trackingNo: result.waybillNo };
     },
 

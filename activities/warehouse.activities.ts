@@ -8,6 +8,7 @@ import { commitShippedLine } from '../db/inventory';
 import type { PackItem, SandboxSettings } from '../domain/types';
 import type { ActivityDeps } from './deps';
 import { handOverParcel, recordPacked, setStationStep, StationStepValue } from '../db/stations';
+import { dispatchWebhookDeliveries } from './webhooks.activities';
 
 export interface InspectionOutcome {
   /** Damaged units replaced from spare stock (written off, the spare took their place). */
@@ -201,7 +202,9 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
 
     /** P2.2 (stations mode): the courier's scan moves one parcel to shipped. */
     async handOverParcel(input: { shipmentId: string; by: string }): Promise<{ shipped: boolean }> {
-      return handOverParcel(db, input);
+      const outcome = await handOverParcel(db, input);
+      await dispatchWebhookDeliveries(db);
+      return outcome;
     },
 
     async recordEventOnce(e: { orderNo: string; type: string; detail: string; data?: Record<string, unknown>; dedupeKey: string }): Promise<void> {

@@ -2,7 +2,7 @@ import type { CatalogItem } from '../domain/types';
 import { dbTime } from './time';
 import type { Db } from './knex';
 import { openStock } from './inventory';
-import { barcodeForSku } from '../domain/barcodes';
+import { barcodeForSku, caseBarcodeFor } from '../domain/barcodes';
 import { DEFAULT_STOCKOUT_POLICY, isStockoutPolicy, SellOutLine, StockoutPolicy } from '../domain/stockout';
 import { recordAudit } from './audit';
 import { parseJson } from './time';
@@ -80,6 +80,9 @@ export interface NewCatalogItem extends Omit<CatalogItem, 'nameZh'> {
   nameZh?: string | null;
   /** EAN-13 or Code 128 on the item; default: the shop's own EAN-13 for the SKU (domain/barcodes). */
   barcode?: string;
+  /** A whole case (端盒) of this many units, with its own barcode (default: the GTIN-14 of the unit's code). */
+  caseUnits?: number;
+  caseBarcode?: string;
   category: string;
   onHand: number;
   /** P1.10; left as it is when absent (a new item: `ask`). */
@@ -111,6 +114,7 @@ export async function upsertCatalogItems(db: Db, items: NewCatalogItem[]): Promi
         active: true,
         updated_at: dbTime(),
         ...(it.stockoutPolicy ? { stockout_policy: it.stockoutPolicy } : {}),
+        ...(it.caseUnits && it.caseUnits > 1 ? { case_units: it.caseUnits, case_barcode: it.caseBarcode ?? caseBarcodeFor(it.barcode ?? barcodeForSku(it.sku)) } : {}),
       };
       await trx('catalog_items').insert(row).onConflict('sku').merge();
       await openStock(trx, it.sku, it.onHand);

@@ -23,9 +23,22 @@ export interface Invariant {
   breaches: string[];
 }
 
+/** One operation in the payment provider's own books (a charge or a refund of an order). */
+export interface ProviderPaymentFact {
+  orderNo: string;
+  kind: 'charge' | 'refund';
+  status: 'succeeded' | 'failed' | 'pending' | 'voided';
+  amount: number;
+}
+
 export interface LedgerScope {
   /** Only these orders for the per-order checks. */
   orderNos?: string[];
+  /**
+   * The payment provider's books when they are not the sandbox's table (a real provider's stand-in
+   * in the tests, test/standins/alipay.ts): read instead of sandbox_payment_operations.
+   */
+  providerPayments?: () => ProviderPaymentFact[] | Promise<ProviderPaymentFact[]>;
   /** Only these SKUs for the stock balance (default: every SKU; stock is shared by all orders). */
   skus?: string[];
 }
@@ -250,7 +263,10 @@ async function moneyFacts(db: Db, scope: LedgerScope): Promise<OrderMoneyFacts[]
     const items = JSON.parse(s.items_json) as Array<{ unitPrice: number; quantity: number }>;
     if (f) f.returnedValue = money(f.returnedValue + items.reduce((n, i) => n + i.unitPrice * i.quantity, 0));
   }
-  for (const p of await inScope(db('sandbox_payment_operations').select('order_no', 'kind', 'status', 'amount'))) {
+  const providerRows: Row[] = scope.providerPayments
+    ? (await scope.providerPayments()).map((p) => ({ order_no: p.orderNo, kind: p.kind, status: p.status, amount: p.amount }))
+    : await inScope(db('sandbox_payment_operations').select('order_no', 'kind', 'status', 'amount'));
+  for (const p of providerRows) {
     const f = facts.get(p.order_no);
     if (!f) continue;
     if (p.status === 'succeeded') f.provider[p.kind === 'charge' ? 'charged' : 'refunded'] = money(f.provider[p.kind === 'charge' ? 'charged' : 'refunded'] + Number(p.amount));

@@ -1,5 +1,6 @@
 import type { OrderInput, OrderStatus, OrderType } from '../domain/types';
 import type { Db } from './knex';
+import { emitWebhookEvent } from './outbound-webhooks';
 import { dbTime, parseJson, toIso } from './time';
 
 export interface OrderLineRecord {
@@ -141,6 +142,8 @@ export async function setOrderStatus(
     const patch: Record<string, unknown> = { status: change.status, updated_at: now };
     if (change.status === 'shipped') patch.shipped_at = now;
     await trx('orders').where({ order_no: change.orderNo }).update(patch);
+    // Outbound webhooks: the change is announced from the same transaction (once per dedupe key).
+    await emitWebhookEvent(trx, { type: 'order.status_changed', orderNo: change.orderNo, sourceKey: `status:${change.dedupeKey}`, data: { orderNo: change.orderNo, status: change.status } });
   });
 }
 

@@ -112,6 +112,17 @@ export async function recordCharge(
   return stored;
 }
 
+/**
+ * A charge BoxFlow voided that the provider then saw paid after all (Alipay: a trade closed while its
+ * QR code was not scanned yet, so there was nothing to close, then paid): compare-and-set from
+ * voided to succeeded, only on the provider's own word (the caller asked it), so that the refund
+ * that follows returns the money.
+ */
+export async function reviveVoidedCharge(db: Db, idempotencyKey: string): Promise<{ changed: boolean; payment: PaymentRecord | undefined }> {
+  const n = await db('payments').where({ idempotency_key: idempotencyKey, kind: 'charge', status: 'voided' }).update({ status: 'succeeded', reason: 'paid after it was voided (confirmed by the provider)', updated_at: dbTime() });
+  return { changed: n > 0, payment: await getPaymentByKey(db, idempotencyKey) };
+}
+
 /** The order's charge takes a webhook-delivered result: compare-and-set from pending. */
 export async function setChargeStatus(
   db: Db,

@@ -8,6 +8,8 @@ export interface ShipmentRecord {
   parcelIndex: number;
   status: string;
   carrier: CarrierCode | null;
+  /** The carrier last asked to book this parcel, written before the call (its answer may never come). */
+  bookingCarrier: CarrierCode | null;
   carrierReason: string | null;
   trackingNo: string | null;
   box: string | null;
@@ -29,6 +31,7 @@ function fromRow(r: Record<string, any>): ShipmentRecord {
     parcelIndex: r.parcel_index,
     status: r.status,
     carrier: r.carrier,
+    bookingCarrier: r.booking_carrier ?? null,
     carrierReason: r.carrier_reason,
     trackingNo: r.tracking_no,
     box: r.box,

@@ -1,4 +1,5 @@
 import type { Db } from './knex';
+import { emitParcelShipped } from './outbound-webhooks';
 import { dbTime } from './time';
 
 /**
@@ -26,7 +27,10 @@ export async function recordPacked(db: Db, input: { shipmentId: string; box: str
  * already stays as it was). Returns whether the parcel is shipped now.
  */
 export async function handOverParcel(db: Db, input: { shipmentId: string; by: string }): Promise<{ shipped: boolean }> {
-  await db('shipments').where({ id: input.shipmentId, status: 'booked' }).update({ status: 'shipped', shipped_at: dbTime(), handed_over_by: input.by.slice(0, 64) });
+  await db.transaction(async (trx) => {
+    const n = await trx('shipments').where({ id: input.shipmentId, status: 'booked' }).update({ status: 'shipped', shipped_at: dbTime(), handed_over_by: input.by.slice(0, 64) });
+    if (n === 1) await emitParcelShipped(trx, input.shipmentId);
+  });
   const row = await db('shipments').where({ id: input.shipmentId }).first('status');
   return { shipped: row?.status === 'shipped' };
 }

@@ -1,5 +1,5 @@
 import { selectCarriers } from '../domain/carriers';
-import type { StationStep } from '../domain/stations';
+import type { ScanCode, StationStep } from '../domain/stations';
 import type { CarrierCode } from '../domain/types';
 import type { FloorOrder } from '../domain/waves';
 import type { Db } from './knex';
@@ -101,10 +101,21 @@ export async function getFloorOrder(db: Db, orderNo: string): Promise<FloorOrder
   return (await listFloorOrders(db, { orderNo }))[0];
 }
 
-/** Barcode → SKU for every active catalog item (a scan is looked up here). */
-export async function barcodeMap(db: Db): Promise<Map<string, string>> {
-  const rows = await db('catalog_items').where({ active: true }).whereNotNull('barcode').select('sku', 'barcode');
-  return new Map(rows.map((r) => [r.barcode as string, r.sku as string]));
+/** An item sold as a sealed whole case: its own unit barcode asks for a seal check too. */
+const SEALED_CATEGORIES = ['blind_box_case'];
+
+/**
+ * Barcode → what it stands for, for every active catalog item (a scan is looked up here): a unit's
+ * code one unit of its SKU; a whole case's code (端盒) its units at once, after a seal check.
+ */
+export async function barcodeMap(db: Db): Promise<Map<string, ScanCode>> {
+  const rows = await db('catalog_items').where({ active: true }).whereNotNull('barcode').select('sku', 'barcode', 'category', 'case_barcode', 'case_units');
+  const map = new Map<string, ScanCode>();
+  for (const r of rows) {
+    map.set(r.barcode, { sku: r.sku, units: 1, sealed: SEALED_CATEGORIES.includes(r.category) });
+    if (r.case_barcode && Number(r.case_units) > 1) map.set(r.case_barcode, { sku: r.sku, units: Number(r.case_units), sealed: true });
+  }
+  return map;
 }
 
 /** The bin of each SKU (a picker is sent there). */
@@ -138,16 +149,18 @@ export async function pickScans(db: Db, orderNo: string): Promise<Record<string,
 }
 
 /**
- * Counts one scanned unit of `sku` on the order, never beyond `of` (atomic: two scanners scanning
+ * Counts one scanned unit (or a whole case's `units`) of `sku` on the order, never beyond `of` (atomic: two scanners scanning
  * the last unit at once count it once). Returns whether it was counted and the count now.
  */
-export async function countScan(db: Db, input: { orderNo: string; sku: string; of: number; by: string }): Promise<{ counted: boolean; scanned: number }> {
+export async function countScan(db: Db, input: { orderNo: string; sku: string; of: number; by: string; units?: number }): Promise<{ counted: boolean; scanned: number }> {
   const now = dbTime();
+  // A whole case counts all its units at once, or none of them.
+  const units = Math.max(1, Math.floor(input.units ?? 1));
   await db('pick_scans').insert({ order_no: input.orderNo, sku: input.sku, scanned: 0, scanned_by: input.by, updated_at: now }).onConflict(['order_no', 'sku']).ignore();
   const counted = await db('pick_scans')
     .where({ order_no: input.orderNo, sku: input.sku })
-    .andWhere('scanned', '<', input.of)
-    .update({ scanned: db.raw('scanned + 1'), scanned_by: input.by, updated_at: now });
+    .andWhere('scanned', '<=', input.of - units)
+    .update({ scanned: db.raw('scanned + ?', [units]), scanned_by: input.by, updated_at: now });
   const row = await db('pick_scans').where({ order_no: input.orderNo, sku: input.sku }).first();
   return { counted: counted > 0, scanned: Number(row.scanned) };
 }

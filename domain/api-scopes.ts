@@ -3,7 +3,7 @@
  * added without an entry is refused to every scoped key (only the operator's full-access key passes)
  * and the route × scope test fails until it gets one.
  */
-export const API_SCOPES = ['orders:read', 'orders:write', 'tasks:read', 'tasks:decide', 'returns:read', 'returns:write', 'inventory:read', 'inventory:write', 'analytics:read'] as const;
+export const API_SCOPES = ['orders:read', 'orders:write', 'tasks:read', 'tasks:decide', 'returns:read', 'returns:write', 'inventory:read', 'inventory:write', 'analytics:read', 'webhooks:manage'] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 /** Each scope's description is in web/i18n.ts as `scope.<scope>` (zh-CN and English). */
@@ -27,6 +27,11 @@ export const ROUTE_SCOPES: Record<string, ApiScope> = {
   'POST /inventory/:sku/restock': 'inventory:write',
   'GET /analytics': 'analytics:read',
   'GET /analytics.csv': 'analytics:read',
+  'GET /webhook-subscriptions': 'webhooks:manage',
+  'POST /webhook-subscriptions': 'webhooks:manage',
+  'POST /webhook-subscriptions/:id/disable': 'webhooks:manage',
+  'GET /webhook-deliveries': 'webhooks:manage',
+  'POST /webhook-deliveries/:id/redeliver': 'webhooks:manage',
 };
 
 export function isApiScope(s: string): s is ApiScope {

@@ -15,6 +15,29 @@ export function isEan13(code: string): boolean {
   return /^\d{13}$/.test(code) && ean13CheckDigit(code.slice(0, 12)) === Number(code[12]);
 }
 
+/** The GS1 check digit of a GTIN's data digits (weights 3, 1, 3, … from the right). */
+export function gtinCheckDigit(data: string): number {
+  if (!/^\d{7,17}$/.test(data)) throw new Error('GTIN data is 7 to 17 digits');
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += Number(data[data.length - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+  return (10 - (sum % 10)) % 10;
+}
+
+export function isGtin14(code: string): boolean {
+  return /^\d{14}$/.test(code) && gtinCheckDigit(code.slice(0, 13)) === Number(code[13]);
+}
+
+/**
+ * A whole case's own barcode (端盒, P1.4/P1.8): the GS1 GTIN-14 of its unit's EAN-13 with packaging
+ * indicator 1 (printed as ITF-14 on the carton; a scanner types its 14 digits). Never equal to a
+ * unit's 13-digit code.
+ */
+export function caseBarcodeFor(unitEan13: string): string {
+  if (!isEan13(unitEan13)) throw new Error(`${unitEan13} is not an EAN-13`);
+  const data = `1${unitEan13.slice(0, 12)}`;
+  return `${data}${gtinCheckDigit(data)}`;
+}
+
 /**
  * The shop's own EAN-13 for a SKU that has none from its maker: GS1 China prefix 69, ten digits
  * from the SKU (FNV-1a), the check digit. Deterministic, so the demo catalog's labels never change.

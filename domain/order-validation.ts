@@ -128,7 +128,7 @@ export function validateOrderShape(body: unknown): { order?: OrderInput; issues:
     else {
       const s = body.sandbox;
       c.unknownKeys(s, SANDBOX_KEYS, 'sandbox');
-      if (s.carrier !== undefined && s.carrier !== 'reject_once' && s.carrier !== 'reject_always') c.add('sandbox.carrier', 'must be "reject_once" or "reject_always"');
+      if (s.carrier !== undefined && !['reject_once', 'reject_always', 'vanish_once'].includes(s.carrier as string)) c.add('sandbox.carrier', 'must be "reject_once", "reject_always" or "vanish_once"');
       if (s.inspection !== undefined && s.inspection !== 'damaged_once') c.add('sandbox.inspection', 'must be "damaged_once"');
       if (s.customs !== undefined && s.customs !== 'reject') c.add('sandbox.customs', 'must be "reject"');
       if (s.tracking !== undefined && !['normal', 'delay', 'exception_address', 'lost', 'return_to_sender', 'long_haul'].includes(s.tracking as string)) c.add('sandbox.tracking', 'is not a known scenario');

@@ -1,5 +1,5 @@
 import { DEFAULT_AT_RISK_FRACTION, DEFAULT_RETAIL_SLA_MS } from './sla';
-import { STATION_DEADLINES_MS, StationStep, WAREHOUSE_MODES, WarehouseMode } from './stations';
+import { DEFAULT_STATION_CUTOFF_RULES, STATION_DEADLINES_MS, StationCutoffRules, StationStep, WAREHOUSE_MODES, WarehouseMode } from './stations';
 import { TASK_KINDS } from './tasks';
 import type { TaskKind } from './types';
 
@@ -30,6 +30,12 @@ export interface FulfillmentPolicy {
   warehouse?: WarehouseMode;
   /** How long each station step may take before a supervisor task opens (scaled). */
   stationDeadlineMs?: Record<StationStep, number>;
+  /**
+   * At time scale 1: station deadlines relative to the carrier's pickup cut-off (not picked 4 h,
+   * not packed 2 h before it; see domain/stations stationDueAt), instead of stationDeadlineMs.
+   * Absent under an accelerated clock and in orders started before it existed.
+   */
+  stationCutoffs?: StationCutoffRules;
 }
 
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
@@ -72,7 +78,12 @@ export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string;
     continueAsNewAfterEvents: opts.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
     // Auto orders carry no station fields: their policy (and so their history) stays as it was.
     ...(warehouse === 'stations'
-      ? { warehouse, stationDeadlineMs: { pick: Math.round(STATION_DEADLINES_MS.pick * s), pack: Math.round(STATION_DEADLINES_MS.pack * s), handover: Math.round(STATION_DEADLINES_MS.handover * s) } }
+      ? {
+          warehouse,
+          stationDeadlineMs: { pick: Math.round(STATION_DEADLINES_MS.pick * s), pack: Math.round(STATION_DEADLINES_MS.pack * s), handover: Math.round(STATION_DEADLINES_MS.handover * s) },
+          // Real cut-offs need a real clock: under an accelerated one the fixed, scaled deadlines apply.
+          ...(s === 1 ? { stationCutoffs: JSON.parse(JSON.stringify(DEFAULT_STATION_CUTOFF_RULES)) as StationCutoffRules } : {}),
+        }
       : {}),
   };
 }

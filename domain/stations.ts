@@ -4,7 +4,8 @@
  * (a wrong message is refused with the reason, nothing changes), and so do the station pages
  * (a wrong scan is refused at once, before the workflow is asked).
  */
-import type { PackagingChoice } from './types';
+import { Cutoff, DEFAULT_CUTOFFS, DEFAULT_UTC_OFFSET_MINUTES, formatLocal, formatUtcOffset, plannedShipDate } from './scheduling';
+import type { CarrierCode, PackagingChoice } from './types';
 
 /** How the warehouse works: `auto` (the sandbox robot; tests, bench, chaos) or `stations` (people). */
 export type WarehouseMode = 'auto' | 'stations';
@@ -60,25 +61,57 @@ function totals(units: readonly UnitCount[]): Map<string, number> {
 
 /** What one scan did to a pick in progress ("2 of 3"), or why it is refused. */
 export type ScanResult =
-  | { ok: true; sku: string; scanned: number; of: number; complete: boolean }
-  | { ok: false; reason: 'unknown_code' | 'not_on_list' | 'already_complete'; sku?: string; scanned?: number; of?: number };
+  | { ok: true; sku: string; scanned: number; of: number; complete: boolean; case?: { units: number; sealed: boolean } }
+  | { ok: false; reason: 'unknown_code' | 'not_on_list' | 'already_complete'; sku?: string; scanned?: number; of?: number }
+  /** A whole case holds more units than are still to pick: pick single units instead. */
+  | { ok: false; reason: 'case_too_many'; sku: string; scanned: number; of: number; units: number }
+  /** A sealed case counts only once the picker confirms its seal intact (P1.4); a broken seal is reported as damage. */
+  | { ok: false; reason: 'seal_check'; sku: string; scanned: number; of: number; units: number };
 
 /**
- * One unit scanned at the pick/inspect station. `codes` maps barcodes to SKUs; `scanned` is what
- * was scanned so far (not changed: the new counts are returned). A code not in the catalog, an item
- * not on the list, or one unit too many is refused.
+ * What a barcode stands for: one unit of a SKU, or a whole case (端盒) of `units` of it. `sealed`:
+ * counted only after a seal check (a case; an item sold as a sealed case).
  */
-export function applyScan(expected: readonly UnitCount[], scanned: Readonly<Record<string, number>>, code: string, codes: ReadonlyMap<string, string>): { result: ScanResult; scanned: Record<string, number> } {
-  const sku = codes.get(code.trim()) ?? (codes.has(code.trim().toUpperCase()) ? codes.get(code.trim().toUpperCase()) : undefined);
+export interface ScanCode {
+  sku: string;
+  units: number;
+  sealed: boolean;
+}
+
+function lookup(codes: ReadonlyMap<string, string | ScanCode>, code: string): ScanCode | undefined {
+  const c = codes.get(code.trim()) ?? codes.get(code.trim().toUpperCase());
+  if (c === undefined) return undefined;
+  return typeof c === 'string' ? { sku: c, units: 1, sealed: false } : c;
+}
+
+/**
+ * One scan at the pick/inspect station: a unit, or a whole case that counts all its units at once.
+ * `codes` maps barcodes to SKUs (or to a {@link ScanCode}); `scanned` is what was scanned so far
+ * (not changed: the new counts are returned). A code not in the catalog, an item not on the list,
+ * one unit too many, or a case holding more than is still to pick is refused; a sealed case is
+ * counted only with `seal: 'intact'` (the picker looked), else the answer is `seal_check`.
+ */
+export function applyScan(
+  expected: readonly UnitCount[],
+  scanned: Readonly<Record<string, number>>,
+  code: string,
+  codes: ReadonlyMap<string, string | ScanCode>,
+  opts: { seal?: 'intact' } = {},
+): { result: ScanResult; scanned: Record<string, number> } {
+  const found = lookup(codes, code);
   const want = totals(expected);
-  if (!sku) return { result: { ok: false, reason: 'unknown_code' }, scanned: { ...scanned } };
+  if (!found) return { result: { ok: false, reason: 'unknown_code' }, scanned: { ...scanned } };
+  const { sku, units, sealed } = found;
   const of = want.get(sku);
   if (of === undefined) return { result: { ok: false, reason: 'not_on_list', sku }, scanned: { ...scanned } };
   const have = scanned[sku] ?? 0;
   if (have >= of) return { result: { ok: false, reason: 'already_complete', sku, scanned: have, of }, scanned: { ...scanned } };
-  const next = { ...scanned, [sku]: have + 1 };
+  if (have + units > of) return { result: { ok: false, reason: 'case_too_many', sku, scanned: have, of, units }, scanned: { ...scanned } };
+  if (sealed && opts.seal !== 'intact') return { result: { ok: false, reason: 'seal_check', sku, scanned: have, of, units }, scanned: { ...scanned } };
+  const next = { ...scanned, [sku]: have + units };
   const complete = [...want].every(([s, n]) => (next[s] ?? 0) >= n);
-  return { result: { ok: true, sku, scanned: have + 1, of, complete }, scanned: next };
+  const isCase = units !== 1 || sealed;
+  return { result: { ok: true, sku, scanned: have + units, of, complete, ...(isCase ? { case: { units, sealed } } : {}) }, scanned: next };
 }
 
 /** Empty weight of each box (grams), for the weight check at the pack station (P1.5). */
@@ -127,3 +160,52 @@ export const STATION_DEADLINES_MS: Record<StationStep, number> = {
   pack: 2 * 60 * 60 * 1000,
   handover: 6 * 60 * 60 * 1000,
 };
+
+/**
+ * Station deadlines relative to the carrier's pickup cut-off (P1.9, P2.6): not picked `pick` before
+ * the cut-off, not packed `pack` before it; the hand-over is the pickup itself, and a parcel not
+ * scanned out `-handover` after the cut-off has missed it. (Under BOXFLOW_TIME_SCALE ≠ 1 a clock
+ * runs fast and has no real cut-offs: the fixed, scaled {@link STATION_DEADLINES_MS} apply.)
+ */
+export const STATION_LEAD_MS: Readonly<Record<StationStep, number>> = Object.freeze({
+  pick: 4 * 60 * 60 * 1000,
+  pack: 2 * 60 * 60 * 1000,
+  handover: -1 * 60 * 60 * 1000,
+});
+
+/** A pick or pack deadline nearer than this is not today's to make: the step aims at the next pickup. */
+export const MIN_STATION_WINDOW_MS = 30 * 60 * 1000;
+
+export interface StationCutoffRules {
+  /** How long before the cut-off each step must be done (negative: after it). */
+  leadMs: Record<StationStep, number>;
+  minWindowMs: number;
+  /** Each carrier's daily pickup cut-off, shop local time. */
+  cutoffs: Record<CarrierCode, Cutoff>;
+  utcOffsetMinutes: number;
+}
+
+export const DEFAULT_STATION_CUTOFF_RULES: Readonly<StationCutoffRules> = Object.freeze({
+  leadMs: { ...STATION_LEAD_MS },
+  minWindowMs: MIN_STATION_WINDOW_MS,
+  cutoffs: { SF: { ...DEFAULT_CUTOFFS.SF }, YTO: { ...DEFAULT_CUTOFFS.YTO }, DHL: { ...DEFAULT_CUTOFFS.DHL }, FEDEX: { ...DEFAULT_CUTOFFS.FEDEX } },
+  utcOffsetMinutes: DEFAULT_UTC_OFFSET_MINUTES,
+});
+
+/**
+ * When a station step is overdue: `lead` before the first pickup cut-off of `carrier` that the step
+ * can still make (its deadline more than `minWindowMs` after `nowMs`; the hand-over: the pickup the
+ * parcel was booked for, the first cut-off after `nowMs`). Pure and deterministic: no clock (the
+ * workflow passes its own `Date.now()`), no time zone but the rules' offset.
+ */
+export function stationDueAt(step: StationStep, carrier: CarrierCode, nowMs: number, rules: StationCutoffRules = DEFAULT_STATION_CUTOFF_RULES): { dueAtMs: number; cutoffAtMs: number; reason: string } {
+  const lead = rules.leadMs[step];
+  const cutoff = rules.cutoffs[carrier];
+  if (!cutoff) throw new RangeError(`no pickup cut-off for carrier ${carrier}`);
+  const { shipAtMs } = plannedShipDate(nowMs + Math.max(0, lead + rules.minWindowMs), cutoff, rules.utcOffsetMinutes);
+  const dueAtMs = shipAtMs - lead;
+  const hours = Math.abs(lead) / 3_600_000;
+  const when = lead >= 0 ? `${hours} h before` : `${hours} h after`;
+  const what = { pick: 'not picked', pack: 'not packed', handover: 'not handed over' }[step];
+  return { dueAtMs, cutoffAtMs: shipAtMs, reason: `${what} ${when} the ${carrier} pickup cut-off ${formatLocal(shipAtMs, rules.utcOffsetMinutes)} (${formatUtcOffset(rules.utcOffsetMinutes)})` };
+}

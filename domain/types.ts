@@ -53,7 +53,8 @@ export interface OrderLineInput {
 }
 
 export interface SandboxSettings {
-  carrier?: 'reject_once' | 'reject_always';
+  /** vanish_once: the first carrier asked takes the booking, its answer is lost and it stays down for this order. */
+  carrier?: 'reject_once' | 'reject_always' | 'vanish_once';
   inspection?: 'damaged_once';
   customs?: 'reject';
   carrierLatencyMs?: number;

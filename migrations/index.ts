@@ -19,6 +19,8 @@ import * as m021 from './021_api_keys';
 import * as m022 from './022_password_change_required';
 import * as m023 from './023_session_reauth';
 import * as m030 from './030_stockout_policy';
+import * as m031 from './031_outbound_webhooks';
+import * as m032 from './032_case_barcodes';
 
 type Migration = { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> };
 
@@ -47,6 +49,8 @@ const MIGRATIONS: Array<[string, Migration]> = [
   ['022_password_change_required', m022],
   ['023_session_reauth', m023],
   ['030_stockout_policy', m030],
+  ['031_outbound_webhooks', m031],
+  ['032_case_barcodes', m032],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -12,7 +12,8 @@ import { ordersApi } from './api/orders.routes';
 import { afterHandOverApi } from './api/after-handover.routes';
 import { tasksApi } from './api/tasks.routes';
 import { webhooksApi } from './api/webhooks.routes';
-import { kuaidi100Salts as kuaidi100SaltsFromEnv } from '../config/carrier-providers';
+import { alipayNotifyApi } from './api/alipay-notify.routes';
+import { loadProviderSettings, ProviderSettings } from '../config/providers';
 import { webhookSecretsFromEnv, WebhookSecrets } from './webhooks/secrets';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecRoutes } from './codec.routes';
@@ -22,6 +23,9 @@ import { authRoutes, AuthRouteOptions } from './auth/routes';
 import { sessionMiddleware } from './auth/sessions';
 import { analyticsPages } from './pages/analytics.pages';
 import { apiKeyPages } from './pages/api-keys.pages';
+import { webhookPages } from './pages/webhooks.pages';
+import { webhookSubscriptionsApi } from './api/webhook-subscriptions.routes';
+import { allowPrivateWebhookTargets } from './services/webhook-subscriptions';
 import { consolePages } from './pages/console.pages';
 import { orderPages } from './pages/orders.pages';
 import { servicePages } from './pages/service.pages';
@@ -57,12 +61,12 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** Express `trust proxy`; default BOXFLOW_TRUST_PROXY (trustProxySetting). */
   trustProxy?: string;
-  /** The salts Kuaidi100 may sign its pushes with; default BOXFLOW_KUAIDI100_SALT (unset: pushes are refused). */
-  kuaidi100Salts?: string[];
+  /** The real providers' settings (Alipay's public key checks its notifications, Kuaidi100's salts its pushes); default from the environment (config/providers.ts). */
+  providers?: ProviderSettings;
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy, kuaidi100Salts }: AppDeps): express.Express {
+export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy, providers }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(trustProxy ?? process.env.BOXFLOW_TRUST_PROXY));
@@ -101,7 +105,12 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(healthRoutes(db, temporal));
 
   // Webhooks are signed by each provider (Standard Webhooks over the raw body), not sent with the API key.
-  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv(), kuaidi100Salts ?? kuaidi100SaltsFromEnv()));
+  // The real providers' settings, read once: Alipay's public key, Kuaidi100's push salts.
+  const live = providers ?? loadProviderSettings();
+  // Alipay's asynchronous notification: form-encoded, signed RSA2 by Alipay (its own protocol).
+  app.use('/api/webhooks/alipay', alipayNotifyApi(db, temporal, live.alipay));
+  // Kuaidi100's push (POST /api/webhooks/kuaidi100) is checked against its salts (none configured: refused).
+  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv(), live.kuaidi100?.pushSalts ?? []));
   const api = express.Router();
   api.use(requireApiKey(db, apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));
@@ -111,6 +120,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));
   api.use(analyticsApi(db));
+  api.use(webhookSubscriptionsApi(db, temporal));
   api.use((_req, res) => {
     res.status(404).json({ error: 'not_found', message: 'no such API route' });
   });
@@ -125,6 +135,7 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(csrfProtection());
   app.use(authRoutes(db, auth));
   app.use(apiKeyPages(db, apiKey));
+  app.use(webhookPages(db, temporal, { allowPrivate: allowPrivateWebhookTargets }));
   app.use(orderPages(db));
   app.use(analyticsPages(db));
   app.use(servicePages(db));

@@ -3,6 +3,7 @@
  */
 import http from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { loadProviderSettings, ProviderSettings, ProviderSettingsError, requireLiveProviders } from '../config/providers';
 import { loadSettings } from '../config/settings';
 import { loadObservabilitySettings } from '../observability/settings';
 import { logFor } from '../observability/logger';
@@ -32,6 +33,15 @@ async function main() {
     throw err;
   }
   const settings = loadSettings();
+  // BOXFLOW_SANDBOX=0: every real provider's settings, or a refusal listing all that is missing.
+  let providers: ProviderSettings;
+  try {
+    providers = settings.sandbox ? loadProviderSettings() : requireLiveProviders(loadProviderSettings());
+  } catch (err) {
+    if (!(err instanceof ProviderSettingsError)) throw err;
+    log.fatal({ problems: err.problems }, err.message);
+    process.exit(1);
+  }
   const db = createDb(settings);
   const ops = loadObservabilitySettings();
   // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: HTTP, StartWorkflow (context passed to the workflow), knex.
@@ -42,7 +52,7 @@ async function main() {
   const client = new Client({ connection, namespace: settings.temporal.namespace, interceptors: clientInterceptors(tracing), dataConverter: dataConverterFor(settings.codecKeys) });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse }) };
   const apiKey = resolveApiKey(settings);
-  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: ops.metricsKey }, tracer: tracing?.tracer }));
+  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: ops.metricsKey }, tracer: tracing?.tracer, providers }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));
   log.info({ port: settings.port }, `listening on http://localhost:${settings.port}`);
 

@@ -4,9 +4,9 @@ import { createCarrierRegistry } from '../adapters/carriers';
 import { createPaymentProvider } from '../adapters/payments';
 import { CarrierTracker, createSandboxTracker } from '../adapters/carriers/tracking';
 import { createKuaidi100Tracker } from '../adapters/carriers/kuaidi100';
-import { CarrierProviders, requireLiveCarrierProviders } from '../config/carrier-providers';
 import { createLogSender, NotificationSender } from '../adapters/notifications/sender';
 import { createSmtpSender } from '../adapters/notifications/smtp';
+import { Kuaidi100Settings, loadProviderSettings, ProviderSettings, requireLiveProviders } from '../config/providers';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
 import { dataConverterFor } from './encryption-codec';
@@ -24,16 +24,18 @@ export interface FulfillmentWorkerOptions {
   /** Where customer messages go (default: the log sender, one JSON line per message in <data>/outbox.log). */
   sender?: NotificationSender;
   /**
-   * Live carrier providers (SF booking, Kuaidi100 tracking). Default: none in sandbox mode; with
-   * BOXFLOW_SANDBOX=0 both from the environment, and the worker refuses to start naming what is
-   * missing (config/carrier-providers.ts). Tests pass the stand-ins' settings here in sandbox mode.
+   * The real providers' settings (config/providers.ts). Default: none in sandbox mode; with
+   * BOXFLOW_SANDBOX=0, read from the environment and required complete (the worker refuses to start
+   * with the list of what is missing). Given in sandbox mode (tests against the stand-ins), each
+   * provider configured here replaces its sandbox and the others stay sandboxes.
    */
-  carrierProviders?: CarrierProviders;
+  providers?: ProviderSettings;
 }
 
 export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { settings, db } = opts;
-  const providers = opts.carrierProviders ?? (settings.sandbox ? {} : requireLiveCarrierProviders(process.env));
+  // Checked before anything connects: every missing or wrong provider setting at once.
+  const providers = settings.sandbox ? opts.providers : requireLiveProviders(opts.providers ?? loadProviderSettings());
   const connection = opts.connection ?? (await NativeConnection.connect(temporalConnectionOptions(settings.temporal, opts.address)));
   const worker = await Worker.create({
     connection,
@@ -44,9 +46,9 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       db,
-      carriers: createCarrierRegistry(db, settings.sandbox, providers),
-      payments: createPaymentProvider(db, { sandbox: settings.sandbox }),
-      tracker: createTracker(settings, providers),
+      carriers: createCarrierRegistry(db, settings.sandbox, { sf: providers?.sf }),
+      payments: createPaymentProvider(db, { sandbox: settings.sandbox, alipay: providers?.alipay }),
+      tracker: createTracker(settings, providers?.kuaidi100),
       sender: opts.sender ?? createSender(settings),
       settings,
     }),
@@ -60,8 +62,8 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
   return { worker, connection };
 }
 
-function createTracker(settings: Settings, providers: CarrierProviders): CarrierTracker {
-  if (providers.kuaidi100) return createKuaidi100Tracker(providers.kuaidi100);
+function createTracker(settings: Settings, kuaidi100: Kuaidi100Settings | undefined): CarrierTracker {
+  if (kuaidi100) return createKuaidi100Tracker(kuaidi100);
   if (!settings.sandbox) throw new Error('no live carrier tracking is configured (BOXFLOW_KUAIDI100_*); run with BOXFLOW_SANDBOX=1');
   return createSandboxTracker(settings.timeScale);
 }

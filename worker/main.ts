@@ -4,6 +4,7 @@
  * it beside the web app. Logs are pino (JSON, or pretty at a terminal); with
  * BOXFLOW_WORKER_METRICS_ADDRESS the Temporal SDK's Prometheus metrics are served there.
  */
+import { ProviderSettingsError } from '../config/providers';
 import { loadSettings } from '../config/settings';
 import { createDb } from '../db/knex';
 import { logFor } from '../observability/logger';
@@ -54,6 +55,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  log.fatal({ err }, 'fatal');
+  if (err instanceof ProviderSettingsError) log.fatal({ problems: err.problems }, err.message);
+  else log.fatal({ err }, 'fatal');
   process.exit(1);
 });

@@ -3,3 +3,4 @@ export { orderFulfillment } from './order/order.workflow';
 export { shipmentTracking } from './tracking/shipment-tracking.workflow';
 export { orderReturn } from './returns/order-return.workflow';
 export { settleAbandonedOrder, settleAbandonedOrders, settleLatePayment } from './order/settlement.workflow';
+export { webhookDelivery } from './webhooks/webhook-delivery.workflow';

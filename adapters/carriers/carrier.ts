@@ -21,7 +21,7 @@ export interface BookingRequest {
   /** Heavy parcels book a pickup window with the carrier (P2.6). */
   pickupWindow?: { earliest: string; latest: string };
   /** Sandbox steering, honoured only in sandbox mode. */
-  sandbox?: { carrier?: 'reject_once' | 'reject_always'; carrierLatencyMs?: number; carrierFailureRate?: number; carrierTimeoutRate?: number };
+  sandbox?: { carrier?: 'reject_once' | 'reject_always' | 'vanish_once'; carrierLatencyMs?: number; carrierFailureRate?: number; carrierTimeoutRate?: number };
 }
 
 export type BookingResult =

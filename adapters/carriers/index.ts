@@ -1,4 +1,4 @@
-import type { CarrierProviders } from '../../config/carrier-providers';
+import type { SfSettings } from '../../config/providers';
 import type { Db } from '../../db/knex';
 import type { CarrierCode } from '../../domain/types';
 import type { CarrierAdapter } from './carrier';
@@ -36,8 +36,8 @@ function notIntegrated(code: CarrierCode): CarrierAdapter {
  * SF stand-in). Live mode: SF through the open platform (its settings are required), the other
  * carriers not offered.
  */
-export function createCarrierRegistry(db: Db, sandbox: boolean, live: CarrierProviders = {}): CarrierRegistry {
-  if (!sandbox && !live.sf) throw new Error('BOXFLOW_SANDBOX=0 needs SF configured (BOXFLOW_SF_PARTNER_ID, BOXFLOW_SF_CHECK_WORD)');
+export function createCarrierRegistry(db: Db, sandbox: boolean, live: { sf?: SfSettings } = {}): CarrierRegistry {
+  if (!sandbox && !live.sf) throw new Error('BOXFLOW_SANDBOX=0 needs SF configured (BOXFLOW_SF_PARTNER_ID, BOXFLOW_SF_CHECK_WORD, BOXFLOW_SF_BASE_URL)');
   const factories = { SF: createSFCarrier, YTO: createYTOCarrier, DHL: createDHLCarrier, FEDEX: createFEDEXCarrier };
   return (code, hooks) => {
     if (code === 'SF') return createSFCarrier(db, { sandbox, hooks, live: live.sf });

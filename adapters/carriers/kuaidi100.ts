@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Kuaidi100Settings } from '../../config/carrier-providers';
+import type { Kuaidi100Settings } from '../../config/providers';
 import { KUAIDI100_COMPANY, KUAIDI100_STATES, KUAIDI100_SUB_STATES, kuaidi100StateName } from '../../domain/kuaidi100';
 import { CarrierUnavailableError } from './carrier';
 import type { CarrierTracker, RawTrackingEvent } from './tracking';

@@ -48,6 +48,20 @@ export function createSandboxCarrier(db: Db, profile: SandboxCarrierProfile, hoo
       if (sandbox.carrierFailureRate && Math.random() < sandbox.carrierFailureRate) {
         throw new CarrierUnavailableError(`${profile.code} sandbox: simulated outage`);
       }
+      if (sandbox.carrier === 'vanish_once') {
+        // The first carrier asked for this order records the booking, its answer is lost, and it
+        // stays down for this order: BoxFlow gives up on it holding a waybill it never saw.
+        const first = await db('sandbox_carrier_bookings').where({ order_no: req.orderNo }).orderBy('id').first();
+        if (!first) {
+          const waybillNo = `${profile.waybillPrefix}${crypto.randomInt(10 ** 9, 10 ** 10 - 1)}`;
+          await db('sandbox_carrier_bookings')
+            .insert({ carrier: profile.code, idempotency_key: req.idempotencyKey, waybill_no: waybillNo, order_no: req.orderNo, status: 'booked', created_at: dbTime() })
+            .onConflict(['carrier', 'idempotency_key'])
+            .ignore();
+          throw new CarrierUnavailableError(`${profile.code} sandbox: took the booking, the answer was lost`);
+        }
+        if (first.carrier === profile.code) throw new CarrierUnavailableError(`${profile.code} sandbox: down since it took the booking`);
+      }
       const existing = await db('sandbox_carrier_bookings').where({ carrier: profile.code, idempotency_key: req.idempotencyKey }).first();
       if (existing) return { accepted: true, waybillNo: existing.waybill_no, labelUrl: `sandbox://${profile.code}/labels/${existing.waybill_no}.pdf` };
 

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { SfSettings } from '../../config/carrier-providers';
+import type { SfSettings } from '../../config/providers';
 import type { Address } from '../../domain/types';
 import type { BookingRequest, BookingResult, CarrierAdapter, RateQuote } from './carrier';
 import { CarrierUnavailableError } from './carrier';

@@ -1,4 +1,4 @@
-import type { SfSettings } from '../../config/carrier-providers';
+import type { SfSettings } from '../../config/providers';
 import type { Db } from '../../db/knex';
 import type { CarrierAdapter } from './carrier';
 import { createSandboxCarrier, SandboxHooks } from './sandbox-carrier';
@@ -6,7 +6,7 @@ import { createSfExpressCarrier } from './sf-express-api';
 
 /**
  * SF Express (顺丰速运): the live open-platform client (sf-express-api.ts) when SF is configured
- * (config/carrier-providers.ts), else the sandbox in sandbox mode. The shipment id is the carrier
+ * (config/providers.ts), else the sandbox in sandbox mode. The shipment id is the carrier
  * order id, so a retried booking cannot issue a second waybill.
  */
 export function createSFCarrier(db: Db, opts: { sandbox: boolean; hooks?: SandboxHooks; live?: SfSettings }): CarrierAdapter {

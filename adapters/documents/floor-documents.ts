@@ -73,6 +73,38 @@ export function renderPickList(input: PickListInput, fontPath = findCjkFont()): 
   );
 }
 
+export interface ManifestInput {
+  carrier: { code: string; name: string; nameZh: string };
+  /** Which pickup: the carrier's cut-off, shop local time. */
+  pickupLabel: string;
+  printedAt: string;
+  printedBy: string;
+  parcels: Array<{ waybillNo: string; orderNo: string; parcelIndex: number; weightGrams: number; handedOverBy: string | null }>;
+}
+
+/**
+ * P2.2 交接单: the carrier pickup's hand-over manifest: parcel count, total weight, each waybill (and
+ * whether it was scanned out), a signature line for the courier and one for the warehouse.
+ */
+export function renderManifest(input: ManifestInput, fontPath = findCjkFont()): Promise<Buffer> {
+  const grams = input.parcels.reduce((g, p) => g + p.weightGrams, 0);
+  const scanned = input.parcels.filter((p) => p.handedOverBy).length;
+  return tableDocument(
+    {
+      title: `交接单 Hand-over manifest · ${input.carrier.nameZh} ${input.carrier.name}`,
+      facts: [
+        `揽收 Pickup: ${input.pickupLabel}`,
+        `包裹数 Parcels: ${input.parcels.length}   已扫描 Scanned out: ${scanned}   总重 Total weight: ${(grams / 1000).toFixed(2)} kg`,
+        `打印 Printed: ${input.printedAt.replace('T', ' ').slice(0, 16)} UTC by ${input.printedBy}`,
+      ],
+      columns: [{ head: '#', width: 30 }, { head: '运单号 Waybill', width: 150 }, { head: '订单 Order', width: 120 }, { head: '包裹 Parcel', width: 55 }, { head: '重量 Weight', width: 70 }, { head: '交接 Scanned', width: 90 }],
+      rows: input.parcels.map((p, i) => [String(i + 1), p.waybillNo, p.orderNo, `#${p.parcelIndex}`, `${(p.weightGrams / 1000).toFixed(2)} kg`, p.handedOverBy ?? '—']),
+      footer: `快递员签字 Courier signature: ____________________   日期时间 Date/time: ______________\n\n仓库签字 Warehouse signature: ____________________`,
+    },
+    fontPath,
+  );
+}
+
 export interface PackingSlipInput {
   orderNo: string;
   parcelIndex: number;

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
-import type { CarrierProviders } from '../../config/carrier-providers';
+import type { ProviderSettings } from '../../config/providers';
 import type { BookingFacts } from '../../db/ledger';
 import { setOnHand } from '../../db/inventory';
 import { createHarness, Harness, orderResult, orderStatusIs, sampleOrder, waitFor } from '../support/harness';
@@ -35,14 +35,15 @@ beforeAll(async () => {
   // Kuaidi100 pushes over HTTP to BoxFlow's web app: the harness's app, listening on a free port.
   callbacks = http.createServer((req, res) => h.app(req, res));
   await new Promise<void>((resolve) => callbacks.listen(0, '127.0.0.1', resolve));
-  const providers: CarrierProviders = {
+  const providers: ProviderSettings = {
+    problems: [],
     sf: { partnerId: sf.partnerId, checkWord: sf.checkWord, baseUrl: sf.url, monthlyCard: '7551234567', timeoutMs: SF_TIMEOUT_MS },
     kuaidi100: {
       key: k100.key, customer: k100.customer, salt: SALT, pushSalts: [SALT, OLD_SALT], baseUrl: k100.url, timeoutMs: 5000,
       callbackUrl: `http://127.0.0.1:${(callbacks.address() as AddressInfo).port}/api/webhooks/kuaidi100`,
     },
   };
-  h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.001' }, carrierProviders: providers });
+  h = await createHarness({ env: { BOXFLOW_TIME_SCALE: '0.001' }, providers });
   await setOnHand(h.db, 'ACC-GLASS-CASE', 500, 'live-carriers test');
 });
 

@@ -90,6 +90,20 @@ test('an international order goes to DHL or FedEx', async () => {
   expect(['DHL', 'FEDEX']).toContain(shipment.carrier);
 });
 
+test('a carrier that took the booking but never answered has it voided before the next carrier books', async () => {
+  // YTO records the booking, the answer is lost and YTO stays down for this order: after the
+  // booking's retries the workflow gives up on YTO (P2.4) and asks SF. The parcel must not leave
+  // with a second live waybill beside the one YTO issued and BoxFlow never saw.
+  const order = sampleOrder({ sandbox: { carrier: 'vanish_once' } });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
+  const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
+  expect(shipment.carrier).toBe('SF');
+  const bookings = await h.db('sandbox_carrier_bookings').where({ order_no: order.orderNo }).orderBy('id');
+  expect(bookings.map((b: { carrier: string; status: string }) => `${b.carrier} ${b.status}`)).toEqual(['YTO cancelled', 'SF booked']);
+  expect(bookings[1].waybill_no).toBe(shipment.tracking_no);
+}, 180_000);
+
 test('a carrier that rejects once makes the order switch to the next carrier', async () => {
   const order = sampleOrder({ sandbox: { carrier: 'reject_once' } });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);

@@ -26,10 +26,12 @@ const NEEDS: Record<string, Need> = {
   'POST /training/runs/:id/sign-off': 'supervisor', 'POST /training/runs/:id/send-back': 'supervisor', 'GET /training/team': 'supervisor', 'GET /training/team.csv': 'supervisor', 'POST /training/assign': 'supervisor',
   'GET /admin/users': 'admin', 'POST /admin/users': 'admin', 'POST /admin/users/:id/role': 'admin', 'POST /admin/users/:id/deactivate': 'admin', 'POST /admin/users/:id/activate': 'admin', 'POST /admin/users/:id/password': 'admin',
   'GET /admin/reauth': 'admin', 'POST /admin/reauth': 'admin', 'GET /admin/api-keys': 'admin', 'POST /admin/api-keys': 'admin', 'POST /admin/api-keys/:id/revoke': 'admin',
+  'GET /admin/webhooks': 'admin', 'POST /admin/webhooks': 'admin', 'POST /admin/webhooks/:id/disable': 'admin', 'POST /admin/webhooks/:id/rotate': 'admin', 'GET /admin/webhooks/deliveries/:id': 'admin', 'POST /admin/webhooks/deliveries/:id/redeliver': 'admin',
   'GET /warehouse': 'station', 'POST /warehouse/waves/:key/claim': 'station', 'POST /warehouse/waves/:key/release': 'station', 'GET /warehouse/waves/:key': 'station',
   'GET /warehouse/waves/:key/pick-list.pdf': 'station', 'GET /warehouse/slips/:file': 'station', 'GET /warehouse/product-labels/:file': 'station', 'GET /warehouse/labels/:file': 'station',
   'GET /warehouse/pick/:orderNo': 'station', 'POST /warehouse/pick/:orderNo/scan': 'station', 'POST /warehouse/pick/:orderNo/damage': 'station', 'POST /warehouse/pick/:orderNo/reset': 'station',
   'GET /warehouse/pack/:orderNo': 'station', 'POST /warehouse/pack/:orderNo': 'station', 'GET /warehouse/manifest/:carrier': 'station', 'POST /warehouse/manifest/:carrier/scan': 'station',
+  'POST /warehouse/pick/:orderNo/seal-broken': 'station', 'GET /warehouse/manifest/:carrier/manifest.pdf': 'station',
   'POST /codec/encode': 'json:supervisor', 'POST /codec/decode': 'json:supervisor', 'OPTIONS /codec/:op': 'public',
 };
 const RANK: Record<Role, number> = { staff: 1, warehouse: 1, supervisor: 2, admin: 3 };

@@ -2,19 +2,23 @@
  * The warehouse floor in a real browser (headless Chromium from Debian, driven by playwright-core),
  * stations mode, on a phone-sized screen: a picker signs in and works an order with keyboard events
  * only, as a keyboard-wedge scanner types (the code, then Enter, into the focused field): a wrong
- * item is refused visibly, every unit is counted "n of m", the parcel is packed with a box code and
+ * item is refused visibly, a damaged unit is reported with a photo (the camera's file input), every
+ * unit is counted "n of m", the parcel is packed with a box code and
  * a weight, its label downloads as a PDF read back by other tools, and the courier's scan at the
- * manifest ships it. Without /usr/bin/chromium the test is skipped (.ci/run installs it).
+ * manifest ships it; a whole case's code asks for its seal and Enter on "Seal intact" counts its
+ * units at once. Without /usr/bin/chromium the test is skipped (.ci/run installs it).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { barcodeForSku } from '../../domain/barcodes';
+import { barcodeForSku, caseBarcodeFor } from '../../domain/barcodes';
 import { expectedParcelWeight } from '../../domain/stations';
 import { STATION_MODULES } from '../../training/content';
 import { certifyModule, CHROMIUM, openBrowser, serve, signInPage } from '../support/browser';
 import { createHarness, Harness, orderResult, sampleOrder, signIn, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 import { readPdf } from '../support/pdf-read';
+import { makePng } from './training-helpers';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 
@@ -76,10 +80,29 @@ const haveChromium = fs.existsSync(CHROMIUM);
 
     await scan(barcodeForSku('BB-MOLLY-SPACE'));
     expect(await page.textContent('tr[data-sku="BB-MOLLY-SPACE"] .count')).toBe('1 of 2');
+
+    // The second Molly box is crushed: the picker reports it with a photo from the phone's camera
+    // (the file input), and goes on scanning; the scan field has the focus again.
+    await page.click('details.damage summary');
+    await page.selectOption('#damage-sku', 'BB-MOLLY-SPACE');
+    await page.setInputFiles('#damage-photo', { name: 'crushed.png', mimeType: 'image/png', buffer: makePng() });
+    await Promise.all([page.waitForNavigation(), page.click('details.damage button[type="submit"]')]);
+    expect(await page.textContent('#damage-ok')).toContain('Damage recorded with its photo');
+    expect(await page.textContent('main')).toContain('Reported damaged: BB-MOLLY-SPACE');
+    expect(await focusedId()).toBe('scan-code');
+    const [damage] = await h.db('pick_damage').where({ order_no: no });
+    expect(damage).toMatchObject({ sku: 'BB-MOLLY-SPACE', reported_by: 'picker.zhou' });
+    const stored = fs.readFileSync(path.join(h.settings.dataDir, 'damage', damage.photo_path));
+    expect(stored.subarray(1, 4).toString('latin1')).toBe('PNG');
+
     await scan(barcodeForSku('BB-MOLLY-SPACE'));
     expect(await page.textContent('tr[data-sku="BB-MOLLY-SPACE"] .count')).toBe('2 of 2');
     await scan(barcodeForSku('BB-DIMOO-FOREST'));
     expect(await page.textContent('#picked')).toContain('All units picked and checked');
+    // P1.4: the damaged unit went to the order with the pick; a spare from stock takes its place.
+    await waitFor('the inspection', async () => h.db('order_events').where({ order_no: no, type: 'inspection' }).first());
+    const inspection = await h.db('order_events').where({ order_no: no, type: 'inspection' }).first();
+    expect(JSON.parse(inspection.data_json)).toMatchObject({ outcome: { replaced: [{ sku: 'BB-MOLLY-SPACE' }], unresolved: [] }, photos: [{ sku: 'BB-MOLLY-SPACE', photo: damage.photo_path }] });
 
     // Pack: the scanner types the box code into the focused field; Tab; the scale types the weight; Enter.
     await waitFor('the pack station', async () => (await h.db('orders').where({ order_no: no }).first())?.station_step === 'pack');
@@ -121,5 +144,25 @@ const haveChromium = fs.existsSync(CHROMIUM);
     expect(await page.textContent(`tr[data-waybill="${booked.tracking_no}"]`)).toContain('picker.zhou');
     expect((await orderResult(h, no)).status).toBe('shipped');
     expect((await h.client.workflow.getHandle(`track-${parcel.id}`).describe()).status.name).toBe('RUNNING');
+  });
+  test('a whole case (端盒): its barcode asks for the seal, Enter on the focused "Seal intact" counts its 12 units at once', async () => {
+    const order = sampleOrder({ lines: [{ sku: 'BB-DIMOO-FOREST', quantity: 12, unitPrice: 69 }] });
+    expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+    const no = order.orderNo;
+    await waitFor('the pick station', async () => (await h.db('orders').where({ order_no: no }).first())?.station_step === 'pick');
+    await page.goto(`${web.url}/warehouse/pick/${no}`);
+    expect(await focusedId()).toBe('scan-code');
+    await scan(caseBarcodeFor(barcodeForSku('BB-DIMOO-FOREST')));
+    expect(await page.textContent('#seal-q')).toContain('Whole case of 12 BB-DIMOO-FOREST: is the seal intact?');
+    expect(await page.textContent('tr[data-sku="BB-DIMOO-FOREST"] .count')).toBe('0 of 12');
+    // The confirming button has the focus: the picker looks at the seal and presses Enter.
+    expect(await focusedId()).toBe('seal-intact');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(await page.textContent('#picked')).toContain('All units picked and checked');
+    expect((await h.db('pick_scans').where({ order_no: no }).first()).scanned).toBe(12);
+    await waitFor('the pack station', async () => (await h.db('orders').where({ order_no: no }).first())?.station_step === 'pack');
+    // Leave nothing running: cancel it (before hand-over this is still allowed).
+    expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
+    expect((await orderResult(h, no)).status).toBe('cancelled');
   });
 });

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import type { Response as SuperResponse } from 'superagent';
 import path from 'node:path';
-import { barcodeForSku, isEan13 } from '../../domain/barcodes';
+import { barcodeForSku, caseBarcodeFor, isEan13 } from '../../domain/barcodes';
 import { expectedParcelWeight } from '../../domain/stations';
 import { waveOf } from '../../domain/waves';
 import { STATION_MODULES } from '../../training/content';
@@ -162,11 +162,32 @@ test('a picker works an order through the pages: wave, pick list by bin, scans, 
     ['label.reprint', 'picker.wu'],
   ]);
 
+  // The same label as ZPL for a thermal printer (linked beside the PDF), audited too.
+  expect(manifest.text).toContain(`href="/warehouse/labels/${parcel.id}.zpl"`);
+  const zpl = await picker.agent.get(`/warehouse/labels/${parcel.id}.zpl`).buffer(true).parse(binary);
+  expect(zpl.status).toBe(200);
+  expect(zpl.headers['content-type']).toMatch(/^application\/x-zpl/);
+  const zplText = (zpl.body as Buffer).toString('utf8');
+  expect(zplText.startsWith('^XA')).toBe(true);
+  expect(zplText.trimEnd().endsWith('^XZ')).toBe(true);
+  expect(zplText).toMatch(new RegExp(`\\^BCN[^\\^]*\\^FD${booked.tracking_no}\\^FS`));
+  expect(await h.db('audit_log').where({ subject: `shipment:${parcel.id}`, action: 'label.zpl', actor: 'picker.wu' })).toHaveLength(1);
+
   const bad = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: 'NOPE123' });
   expect(plain(bad.text)).toContain('✗ Refused: waybill NOPE123 is not a parcel of ours');
   const out = await picker.post(`/warehouse/manifest/${booked.carrier}/scan`, { waybillNo: booked.tracking_no });
   expect(plain(out.text)).toContain('✓ Handed over');
   expect((await orderResult(h, no)).status).toBe('shipped');
+
+  // The manifest prints (交接单): the parcel, scanned out by whom, the totals and a signature line.
+  expect(manifest.text).toContain(`href="/warehouse/manifest/${booked.carrier}/manifest.pdf"`);
+  const manifestPdf = await picker.agent.get(`/warehouse/manifest/${booked.carrier}/manifest.pdf`).buffer(true).parse(binary);
+  expect(manifestPdf.headers['content-type']).toBe('application/pdf');
+  const manifestText = (await readPdf(manifestPdf.body as Buffer)).text;
+  expect(manifestText).toContain(booked.tracking_no);
+  expect(manifestText).toMatch(/Parcels: \d+/);
+  expect(manifestText).toContain('Courier signature');
+  expect(await h.db('audit_log').where({ action: 'document.manifest', subject: `carrier:${booked.carrier}` })).toHaveLength(1);
 
   // Every scan, refusal, pack and hand-over is in the audit log, with who.
   const audit = await h.db('audit_log').where({ order_no: no }).orderBy('id');
@@ -216,6 +237,67 @@ test('a picker reports a damaged unit with a photo; a spare takes its place', as
   expect((await h.db('pick_damage').where({ id: report.id }).first()).reported_to_order_at).toBeTruthy();
   expect((await h.db('audit_log').where({ order_no: no, action: 'station.damage' })).length).toBe(1);
   expect((await h.db('audit_log').where({ order_no: no, action: 'station.damage_refused' })).length).toBe(2);
+  expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
+  expect((await orderResult(h, no)).status).toBe('cancelled');
+});
+
+test('a whole case (端盒) counts all its units at once after its seal check; a broken seal is reported like damage', async () => {
+  const order = sampleOrder({
+    lines: [
+      { sku: 'BB-MOLLY-SPACE', quantity: 13, unitPrice: 69 },
+      { sku: 'BB-MOLLY-SPACE-CASE', quantity: 1, unitPrice: 828 },
+    ],
+  });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const no = order.orderNo;
+  await atStation(no, 'pick');
+  // The case has its own barcode in the catalog (GTIN-14 of the unit's EAN-13).
+  const molly = await h.db('catalog_items').where({ sku: 'BB-MOLLY-SPACE' }).first();
+  expect(molly.case_units).toBe(12);
+  expect(molly.case_barcode).toBe(caseBarcodeFor(molly.barcode));
+  const scan = (code: string, extra: Record<string, string> = {}) => picker.post(`/warehouse/pick/${no}/scan`, { code, ...extra });
+  const counts = async () => Object.fromEntries((await h.db('pick_scans').where({ order_no: no })).map((r) => [r.sku, Number(r.scanned)]));
+
+  // Scanned, the case asks for its seal first, and counts nothing yet; the "intact" button has the focus.
+  const asked = await scan(molly.case_barcode);
+  expect(plain(asked.text)).toContain('Whole case of 12 BB-MOLLY-SPACE: is the seal intact?');
+  expect(asked.text).toMatch(/id="seal-intact" autofocus/);
+  expect(await counts()).toEqual({});
+  // Seal intact: 12 units at once.
+  const counted = await scan(molly.case_barcode, { seal: 'intact' });
+  expect(plain(counted.text)).toContain('✓ Whole case of 12 BB-MOLLY-SPACE: 12 of 13');
+  expect(await counts()).toEqual({ 'BB-MOLLY-SPACE': 12 });
+  // A second case would be 24 of 13: refused, nothing counted, even with the seal confirmed.
+  const tooMany = await scan(molly.case_barcode, { seal: 'intact' });
+  expect(plain(tooMany.text)).toMatch(/✗ The case holds 12; .* scan single units/);
+  expect(tooMany.text).toContain('data-beep="error"');
+  expect(plain((await scan(barcodeForSku('BB-MOLLY-SPACE'))).text)).toContain('✓ BB-MOLLY-SPACE: 13 of 13');
+
+  // An item sold as a sealed whole case asks for the seal check on its own code; this one is broken.
+  const caseItem = await h.db('catalog_items').where({ sku: 'BB-MOLLY-SPACE-CASE' }).first();
+  expect(plain((await scan(caseItem.barcode)).text)).toContain('is the seal intact?');
+  const broken = (photo: Buffer | null) => {
+    const req = picker.agent.post(`/warehouse/pick/${no}/seal-broken`).field('_csrf', picker.csrfToken).field('code', caseItem.barcode);
+    return photo ? req.attach('photo', photo, 'seal.png') : req;
+  };
+  const noPhoto = await broken(null);
+  expect(plain(noPhoto.text)).toContain('✗ Refused: a photo of the broken seal (JPEG, PNG or WebP) is required');
+  expect((await counts())['BB-MOLLY-SPACE-CASE']).toBeUndefined();
+  const reported = await broken(makePng());
+  expect(plain(reported.text)).toContain('Broken seal recorded with its photo');
+  // The last unit counted: the pick goes to the workflow with the case as damaged, and a spare replaces it (P1.4).
+  expect(plain(reported.text)).toContain('All units picked and checked');
+  expect(await counts()).toEqual({ 'BB-MOLLY-SPACE': 13, 'BB-MOLLY-SPACE-CASE': 1 });
+  const [damage] = await h.db('pick_damage').where({ order_no: no });
+  expect(damage).toMatchObject({ sku: 'BB-MOLLY-SPACE-CASE', reported_by: 'picker.wu' });
+  expect(fs.existsSync(path.join(h.settings.dataDir, 'damage', damage.photo_path))).toBe(true);
+  await atStation(no, 'pack');
+  const inspection = await h.db('order_events').where({ order_no: no, type: 'inspection' }).first();
+  expect(JSON.parse(inspection.data_json)).toMatchObject({ outcome: { replaced: [{ sku: 'BB-MOLLY-SPACE-CASE' }], unresolved: [] } });
+  const audit = await h.db('audit_log').where({ order_no: no }).orderBy('id');
+  expect(audit.filter((a) => a.action === 'station.seal_broken')).toHaveLength(1);
+  expect(audit.filter((a) => a.action === 'station.seal_refused')).toHaveLength(1);
+  expect(audit.filter((a) => a.action === 'station.scan').map((a) => JSON.parse(a.data_json).result.reason ?? 'ok')).toEqual(['seal_check', 'ok', 'case_too_many', 'ok', 'seal_check']);
   expect((await h.api().post(`/api/orders/${no}/cancel`).send({ reason: 'test done', requestedBy: 'cs.li' })).status).toBe(200);
   expect((await orderResult(h, no)).status).toBe('cancelled');
 });

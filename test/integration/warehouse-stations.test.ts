@@ -5,7 +5,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { getStock, setOnHand } from '../../db/inventory';
-import { expectedParcelWeight } from '../../domain/stations';
+import { expectedParcelWeight, stationDueAt } from '../../domain/stations';
 import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, sampleOrder, statusTrail, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
@@ -45,11 +45,14 @@ test('an order waits at each station; wrong messages are refused; only the hand-
   const order = sampleOrder({ lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 2, unitPrice: 69 }] });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   const no = order.orderNo;
+  const placedAt = Date.now();
 
   // Pick / inspect (P1.8, P1.4).
   const atPick = await atStation(no, 'pick');
   expect(atPick.status).toBe('picking');
-  expect(atPick.station_due).toBeTruthy();
+  // Due 4 h before the YTO pickup cut-off the pick can still make (time scale 1), not a fixed 2 h.
+  const due = new Date(atPick.station_due).getTime();
+  expect([stationDueAt('pick', 'YTO', placedAt).dueAtMs, stationDueAt('pick', 'YTO', Date.now()).dueAtMs]).toContain(due);
   expect(await send(no, 'stationPick', { by: 'picker.wu', units: [{ sku: 'FIG-MEGA-1000', quantity: 1 }] })).toEqual({ ok: false, reason: "FIG-MEGA-1000 is not on this order's pick list" });
   expect(await send(no, 'stationPick', { by: 'picker.wu', units: [{ sku: 'BB-MOLLY-SPACE', quantity: 1 }] })).toEqual({ ok: false, reason: 'BB-MOLLY-SPACE: 1 of 2 scanned' });
   expect(await send(no, 'stationPick', { by: 'picker.wu', units: [{ sku: 'BB-MOLLY-SPACE', quantity: 3 }] })).toEqual({ ok: false, reason: 'BB-MOLLY-SPACE: 3 scanned, the pick list has 2' });
@@ -92,6 +95,13 @@ test('an order waits at each station; wrong messages are refused; only the hand-
   const result = await orderResult(h, no);
   expect(result).toEqual({ orderNo: no, status: 'shipped', trackingNumbers: [booked.tracking_no] });
   await maybeRecordHistory(h, no, 'v5-stations-shipped');
+  await maybeRecordHistory(h, no, 'v7-stations-cutoff-deadlines-shipped');
+  // The deadlines by cut-off ran (and are recorded in the history for replay).
+  const markers = ((await workflowHandle(h, no).fetchHistory()).events ?? [])
+    .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}))
+    .flatMap((p) => p.payloads ?? [])
+    .map((p) => Buffer.from(p.data ?? []).toString('utf8'));
+  expect(markers.some((m) => m.includes('station-deadlines-by-cutoff'))).toBe(true);
   const shipped = await h.db('shipments').where({ id: parcel.id }).first();
   expect(shipped).toMatchObject({ status: 'shipped', handed_over_by: 'dock.zhao' });
   expect((await h.db('orders').where({ order_no: no }).first()).station_step).toBeNull();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import request from 'supertest';
+import type { ProviderSettings } from '../../config/providers';
 import { loadSettings, Settings } from '../../config/settings';
 import { createDb, Db, migrateToLatest } from '../../db/knex';
 import { seedDemoCatalog } from '../../db/seed';
@@ -20,7 +21,6 @@ import { generatePassword, hashPassword } from '../../web/auth/passwords';
 import { createFulfillmentWorker } from '../../worker/create-worker';
 import { dataConverterFor } from '../../worker/encryption-codec';
 import type { NotificationSender } from '../../adapters/notifications/sender';
-import type { CarrierProviders } from '../../config/carrier-providers';
 import { createTestDatabase } from './test-database';
 import { TEST_WEBHOOK_SECRETS } from './webhooks';
 
@@ -60,10 +60,12 @@ export function testEnv(): { address: string; bundlePath: string; runDir: string
 }
 
 /**
- * `carrierProviders`: live carrier adapters (SF booking, Kuaidi100 tracking and its push route) with
- * these settings, pointed at the stand-ins (test/standins/), while everything else stays sandbox.
+ * `providers`: real providers' settings (config/providers.ts) for the worker and the app, e.g. the
+ * stand-ins' (test/standins/: Alipay; SF booking; Kuaidi100 tracking and its push route); each
+ * provider given replaces its sandbox, the others
+ * stay sandboxes. Default: none (the app does not read them from the environment either).
  */
-export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender; carrierProviders?: CarrierProviders } = {}): Promise<Harness> {
+export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender; providers?: ProviderSettings } = {}): Promise<Harness> {
   quietRuntime();
   const { address, bundlePath, runDir } = testEnv();
   const id = crypto.randomBytes(4).toString('hex');
@@ -84,7 +86,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], kuaidi100Salts: opts.carrierProviders?.kuaidi100?.pushSalts });
+  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], providers: opts.providers ?? { problems: [] } });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -109,7 +111,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
         workflowBundlePath: bundlePath,
         overrides: { stickyQueueScheduleToStartTimeout: '1 second' },
         sender: opts.sender,
-        carrierProviders: opts.carrierProviders,
+        providers: opts.providers,
       });
       worker = created.worker;
       workerConnection = created.connection;

@@ -21,7 +21,7 @@ export interface LedgerOptions extends LedgerScope {
 }
 
 export async function ledgerInvariants(h: { db: Db; client: Client }, opts: LedgerOptions = {}): Promise<Invariant[]> {
-  const scope: LedgerScope = { ...(opts.orderNos ? { orderNos: opts.orderNos } : {}), ...(opts.skus ? { skus: opts.skus } : {}) };
+  const scope: LedgerScope = { ...(opts.orderNos ? { orderNos: opts.orderNos } : {}), ...(opts.skus ? { skus: opts.skus } : {}), ...(opts.providerPayments ? { providerPayments: opts.providerPayments } : {}) };
   const invariants = await checkLedger(h.db, scope, opts.carrierBookings ? await opts.carrierBookings() : []);
   // Orders written without a workflow, probes under an order's id and workflows a test terminated
   // are fixtures: skipped. A workflow that FAILED, or ended while the database says otherwise, is not.

@@ -172,6 +172,6 @@ test('money helpers round to cents without binary surprises', () => {
 });
 
 test('createPaymentProvider refuses to run without the sandbox', () => {
-  expect(() => createPaymentProvider(db, { sandbox: false })).toThrow(/no live payment provider/);
+  expect(() => createPaymentProvider(db, { sandbox: false })).toThrow(/BOXFLOW_ALIPAY_APP_ID is not set/);
   expect(createPaymentProvider(db, { sandbox: true })).toHaveProperty('kind', 'sandbox');
 });

@@ -27,7 +27,7 @@ function sentToken(req: Request): string | undefined {
  * upload (issue 13: the token no longer travels in the URL, and nobody else's upload is read). Only
  * these routes may defer the check, and each calls `csrfTokenValid` right after parsing.
  */
-const DEFERRED_MULTIPART = [/^\/training\/runs\/[^/]+\/items\/[^/]+$/, /^\/warehouse\/pick\/[^/]+\/damage$/];
+const DEFERRED_MULTIPART = [/^\/training\/runs\/[^/]+\/items\/[^/]+$/, /^\/warehouse\/pick\/[^/]+\/(damage|seal-broken)$/];
 
 /** The deferred check, for a route that parsed its multipart body itself. */
 export function csrfTokenValid(req: Request): boolean {

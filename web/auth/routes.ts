@@ -57,7 +57,7 @@ export function authRoutes(db: Db, opts: AuthRouteOptions = {}): Router {
     const at = Date.parse(req.authSession?.authenticatedAt ?? '');
     if (Number.isFinite(at) && Date.now() - at < REAUTH_MS) return next();
     noStore(res);
-    await renderPage(req, res, 'auth/reauth', { errorKey: '', next: req.path.startsWith('/api-keys') ? '/admin/api-keys' : '/admin/users' }, 401);
+    await renderPage(req, res, 'auth/reauth', { errorKey: '', next: req.path.startsWith('/api-keys') ? '/admin/api-keys' : req.path.startsWith('/webhooks') ? '/admin/webhooks' : '/admin/users' }, 401);
   });
   r.get('/admin/reauth', requireRole('admin'), async (req, res) => {
     noStore(res);

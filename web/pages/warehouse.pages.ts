@@ -13,13 +13,13 @@ import { requireStation } from '../auth/roles';
 import { pickLang } from '../i18n';
 import { renderPage } from '../render';
 import type { TemporalGateway } from '../services/order-intake';
-import { packingSlipPdf, pickListPdf, printShippingLabel, productLabelsPdf } from '../services/labels';
+import { manifestPdf, packingSlipPdf, pickListPdf, printShippingLabel, printShippingLabelZpl, productLabelsPdf } from '../services/labels';
 import { stationService } from '../services/stations';
 
 const CARRIERS = Object.keys(CARRIER_NAMES) as CarrierCode[];
 const text = (v: unknown, max = 100) => (typeof v === 'string' ? v.trim().slice(0, max) : '');
-/** A document's file name: a shipment id and .pdf (which shipment, and whether it exists, the handler asks). */
-const PDF_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.pdf$/;
+/** A document's file name: a shipment id and .pdf (or .zpl, a label for a thermal printer); which shipment, and whether it exists, the handler asks. */
+const PDF_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.(pdf|zpl)$/;
 
 /**
  * The warehouse floor (stations mode): waves by cut-off, pick lists by bin, scan-to-verify, pack
@@ -106,28 +106,45 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
 
   async function pickPage(req: Request, res: Response, orderNo: string, extra: Record<string, unknown> = {}) {
     const order = await getFloorOrder(db, orderNo);
-    await renderPage(req, res, 'warehouse/pick', { orderNo, order: order ?? null, scanned: await pickScans(db, orderNo), damage: await pendingDamage(db, orderNo), result: null, code: '', picked: null, damageOutcome: null, ...extra });
+    await renderPage(req, res, 'warehouse/pick', { orderNo, order: order ?? null, scanned: await pickScans(db, orderNo), damage: await pendingDamage(db, orderNo), result: null, code: '', picked: null, damageOutcome: null, sealOutcome: null, ...extra });
   }
 
   r.get('/warehouse/pick/:orderNo', station, async (req, res) => pickPage(req, res, req.params.orderNo));
 
   r.post('/warehouse/pick/:orderNo/scan', station, async (req, res) => {
     const code = text(req.body?.code, 64);
-    const out = await stations.scan(req.params.orderNo, code, who(req));
+    const out = await stations.scan(req.params.orderNo, code, who(req), req.body?.seal === 'intact' ? { seal: 'intact' } : {});
     await pickPage(req, res, req.params.orderNo, { result: out.result, code, picked: out.picked ?? null });
+  });
+
+  /** Reads a multipart form with one photo: null, or why it could not be read; answers 403 itself when the CSRF token is wrong (then false). */
+  async function photoForm(req: Request, res: Response): Promise<{ error: string | null } | false> {
+    const parsed = await new Promise<string | null>((resolve) => upload.single('photo')(req, res, (err: unknown) => resolve(err ? (err instanceof multer.MulterError ? err.code : 'BAD_MULTIPART') : null)));
+    if (!parsed && !csrfTokenValid(req)) {
+      res.set('Cache-Control', 'no-store');
+      await renderPage(req, res, 'auth/denied', { titleKey: 'csrf.title', messageKey: 'csrf.message', showLogin: false }, 403);
+      return false;
+    }
+    return { error: parsed ? (parsed === 'LIMIT_FILE_SIZE' ? 'the photo is larger than 5 MB' : 'the form could not be read') : null };
+  }
+
+  // P1.4: a whole case whose seal is broken: its units counted, each reported damaged with the photo.
+  r.post('/warehouse/pick/:orderNo/seal-broken', station, async (req, res) => {
+    const form = await photoForm(req, res);
+    if (!form) return;
+    const code = text(req.body?.code, 64);
+    const out = form.error
+      ? { outcome: { ok: false as const, reason: form.error }, picked: undefined }
+      : await stations.reportBrokenSeal(req.params.orderNo, { code, photo: req.file?.buffer }, who(req));
+    await pickPage(req, res, req.params.orderNo, { sealOutcome: out.outcome, picked: out.picked ?? null });
   });
 
   // P1.4: a damaged unit with its photo. Multipart: read only after the role and the order are checked
   // (the guard), and the CSRF check deferred to right after parsing (web/auth/csrf.ts), the token a form field.
   r.post('/warehouse/pick/:orderNo/damage', station, async (req, res) => {
-    const parsed = await new Promise<string | null>((resolve) => upload.single('photo')(req, res, (err: unknown) => resolve(err ? (err instanceof multer.MulterError ? err.code : 'BAD_MULTIPART') : null)));
-    if (!parsed && !csrfTokenValid(req)) {
-      res.set('Cache-Control', 'no-store');
-      return renderPage(req, res, 'auth/denied', { titleKey: 'csrf.title', messageKey: 'csrf.message', showLogin: false }, 403);
-    }
-    const outcome = parsed
-      ? { ok: false as const, reason: parsed === 'LIMIT_FILE_SIZE' ? 'the photo is larger than 5 MB' : 'the form could not be read' }
-      : await stations.reportDamage(req.params.orderNo, { sku: text(req.body?.sku, 64), photo: req.file?.buffer }, who(req));
+    const form = await photoForm(req, res);
+    if (!form) return;
+    const outcome = form.error ? { ok: false as const, reason: form.error } : await stations.reportDamage(req.params.orderNo, { sku: text(req.body?.sku, 64), photo: req.file?.buffer }, who(req));
     await pickPage(req, res, req.params.orderNo, { damageOutcome: outcome });
   });
 
@@ -166,9 +183,21 @@ export function warehousePages(db: Db, temporal: TemporalGateway, opts: { dataDi
     await manifestPage(req, res, carrier, { outcome });
   });
 
+  r.get('/warehouse/manifest/:carrier/manifest.pdf', station, async (req, res) => {
+    const carrier = req.params.carrier as CarrierCode;
+    const pdf = await manifestPdf(db, carrier, req.user!.username);
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="manifest-${carrier}.pdf"`).send(pdf);
+  });
+
+  // The label as a PDF, or as ZPL for a thermal printer (sent to it as it is).
   r.get('/warehouse/labels/:file', station, async (req, res) => {
-    const m = /^(.+)\.pdf$/.exec(req.params.file);
+    const m = /^(.+)\.(pdf|zpl)$/.exec(req.params.file);
     if (!m) return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+    if (m[2] === 'zpl') {
+      const zpl = await printShippingLabelZpl(db, m[1], req.user!.username);
+      if (zpl.kind !== 'ok') return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
+      return res.type('application/x-zpl').set('Content-Disposition', `attachment; filename="label-${zpl.waybillNo}.zpl"`).send(zpl.zpl);
+    }
     const label = await printShippingLabel(db, m[1], req.user!.username);
     if (label.kind !== 'ok') return renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404);
     res.type('application/pdf').set('Content-Disposition', `inline; filename="label-${label.waybillNo}.pdf"`).send(label.pdf);

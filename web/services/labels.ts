@@ -2,11 +2,13 @@
  * Shipping labels (P1.6, P2.3): made once from the booked parcel, stored, and printed again from
  * the store; every print is in the audit log, a reprint as `label.reprint`.
  */
-import { renderPackingSlip, renderPickList, renderProductLabels } from '../../adapters/documents/floor-documents';
+import { renderManifest, renderPackingSlip, renderPickList, renderProductLabels } from '../../adapters/documents/floor-documents';
 import { getCatalogItems } from '../../db/catalog';
 import { buildProductLabel } from '../../domain/labels';
-import type { PickListRow } from '../../domain/waves';
-import { findCjkFont, renderShippingLabel } from '../../adapters/documents/shipping-label';
+import { waveOf, type PickListRow } from '../../domain/waves';
+import { manifestParcels } from '../../db/warehouse';
+import { findCjkFont, renderShippingLabel, ShippingLabelInput } from '../../adapters/documents/shipping-label';
+import { renderShippingLabelZpl } from '../../adapters/documents/shipping-label-zpl';
 import { WAREHOUSE_ADDRESS } from '../../activities/shipment.activities';
 import { recordAudit } from '../../db/audit';
 import { countPrint, getDocument, storeDocument } from '../../db/documents';
@@ -16,35 +18,50 @@ import type { CarrierCode } from '../../domain/types';
 
 export type LabelResult = { kind: 'ok'; pdf: Buffer; print: number; waybillNo: string } | { kind: 'not_found' | 'not_booked'; message: string };
 
+/** What a shipping label shows, from the booked parcel `s` (a shipments row). */
+async function labelInput(db: Db, s: Record<string, any>): Promise<ShippingLabelInput> {
+  const order = await db('orders').where({ order_no: s.order_no }).first();
+  const count = await db('shipments').where({ order_no: s.order_no }).whereNotIn('status', ['cancelled', 'replaced']).count({ n: '*' });
+  const names = CARRIER_NAMES[s.carrier as CarrierCode];
+  return {
+    waybillNo: s.tracking_no,
+    carrier: { code: s.carrier, name: names?.en ?? s.carrier, nameZh: names?.zh ?? s.carrier },
+    serviceLevel: s.service_level ?? 'standard',
+    orderNo: s.order_no,
+    parcelIndex: s.parcel_index,
+    parcelCount: Math.max(Number(count[0].n), s.parcel_index),
+    weightGrams: Number(s.packed_weight_grams ?? s.weight_grams),
+    sender: WAREHOUSE_ADDRESS,
+    recipient: JSON.parse(order.shipping_address_json),
+    printedAt: new Date().toISOString(),
+  };
+}
+
 export async function printShippingLabel(db: Db, shipmentId: string, by: string): Promise<LabelResult> {
   const s = await db('shipments').where({ id: shipmentId }).first();
   if (!s) return { kind: 'not_found', message: `no parcel ${shipmentId}` };
   if (!s.tracking_no || !s.carrier || ['cancelled', 'created'].includes(s.status)) return { kind: 'not_booked', message: `parcel ${shipmentId} has no waybill yet` };
   let doc = await getDocument(db, 'shipping_label', shipmentId);
   if (!doc) {
-    const order = await db('orders').where({ order_no: s.order_no }).first();
-    const count = await db('shipments').where({ order_no: s.order_no }).whereNotIn('status', ['cancelled', 'replaced']).count({ n: '*' });
-    const names = CARRIER_NAMES[s.carrier as CarrierCode];
-    const pdf = await renderShippingLabel(
-      {
-        waybillNo: s.tracking_no,
-        carrier: { code: s.carrier, name: names?.en ?? s.carrier, nameZh: names?.zh ?? s.carrier },
-        serviceLevel: s.service_level ?? 'standard',
-        orderNo: s.order_no,
-        parcelIndex: s.parcel_index,
-        parcelCount: Math.max(Number(count[0].n), s.parcel_index),
-        weightGrams: Number(s.packed_weight_grams ?? s.weight_grams),
-        sender: WAREHOUSE_ADDRESS,
-        recipient: JSON.parse(order.shipping_address_json),
-        printedAt: new Date().toISOString(),
-      },
-      findCjkFont(),
-    );
+    const pdf = await renderShippingLabel(await labelInput(db, s), findCjkFont());
     doc = await storeDocument(db, { kind: 'shipping_label', subject: shipmentId, contentType: 'application/pdf', content: pdf, createdBy: by });
   }
   const print = await countPrint(db, doc.id);
   await recordAudit(db, { actor: by, action: print === 1 ? 'label.print' : 'label.reprint', orderNo: s.order_no, subject: `shipment:${shipmentId}`, data: { waybillNo: s.tracking_no, print, bytes: doc.bytes } });
   return { kind: 'ok', pdf: doc.content, print, waybillNo: s.tracking_no };
+}
+
+/**
+ * The same label in ZPL for a thermal printer (adapters/documents/shipping-label-zpl.ts): made from
+ * the parcel on each request (a few hundred bytes), every print audited as `label.zpl`.
+ */
+export async function printShippingLabelZpl(db: Db, shipmentId: string, by: string): Promise<{ kind: 'ok'; zpl: string; waybillNo: string } | { kind: 'not_found' | 'not_booked'; message: string }> {
+  const s = await db('shipments').where({ id: shipmentId }).first();
+  if (!s) return { kind: 'not_found', message: `no parcel ${shipmentId}` };
+  if (!s.tracking_no || !s.carrier || ['cancelled', 'created'].includes(s.status)) return { kind: 'not_booked', message: `parcel ${shipmentId} has no waybill yet` };
+  const zpl = renderShippingLabelZpl(await labelInput(db, s));
+  await recordAudit(db, { actor: by, action: 'label.zpl', orderNo: s.order_no, subject: `shipment:${shipmentId}`, data: { waybillNo: s.tracking_no, bytes: Buffer.byteLength(zpl) } });
+  return { kind: 'ok', zpl, waybillNo: s.tracking_no };
 }
 
 // ---- the other floor documents: pick list, packing slip, product labels (made on request, audited) ----
@@ -101,5 +118,23 @@ export async function productLabelsPdf(db: Db, shipmentId: string, by: string): 
   });
   const pdf = await renderProductLabels(labels, findCjkFont());
   await recordAudit(db, { actor: by, action: 'document.product_labels', orderNo: p.s.order_no, subject: `shipment:${shipmentId}`, data: { units: labels.reduce((n, l) => n + l.quantity, 0) } });
+  return pdf;
+}
+
+/** P2.2 交接单: the carrier's manifest as it stands (the parcels of its pickup, scanned out or not), audited. */
+export async function manifestPdf(db: Db, carrier: CarrierCode, by: string): Promise<Buffer> {
+  const parcels = await manifestParcels(db, carrier);
+  const names = CARRIER_NAMES[carrier];
+  const pdf = await renderManifest(
+    {
+      carrier: { code: carrier, name: names.en, nameZh: names.zh },
+      pickupLabel: `${waveOf(carrier, Date.now()).cutoffLabel} (UTC+08:00)`,
+      printedAt: new Date().toISOString(),
+      printedBy: by,
+      parcels: parcels.map((p) => ({ waybillNo: p.trackingNo ?? p.id, orderNo: p.orderNo, parcelIndex: p.parcelIndex, weightGrams: p.weightGrams, handedOverBy: p.handedOverBy })),
+    },
+    findCjkFont(),
+  );
+  await recordAudit(db, { actor: by, action: 'document.manifest', subject: `carrier:${carrier}`, data: { parcels: parcels.length, grams: parcels.reduce((g, p) => g + p.weightGrams, 0) } });
   return pdf;
 }

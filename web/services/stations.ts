@@ -36,6 +36,17 @@ export function stationService(db: Db, temporal: TemporalGateway, opts: { dataDi
   const damageDir = path.join(opts.dataDir ?? '.', 'damage');
   const handle = (orderNo: string) => temporal.client.workflow.getHandle(workflowIdFor(orderNo));
 
+  /** Keeps a photo of damage (or a broken seal): an image, stored without EXIF/GPS, XMP or comments, as training evidence is. Its name, or undefined when it is not an image. */
+  function storePhoto(photo: Buffer | undefined): string | undefined {
+    const kind = photo ? sniffImage(photo) : undefined;
+    const clean = photo && kind ? stripImageMetadata(photo, kind.mime) : undefined;
+    if (!kind || !clean) return undefined;
+    const photoPath = `${crypto.randomBytes(16).toString('hex')}.${kind.ext}`;
+    fs.mkdirSync(damageDir, { recursive: true });
+    fs.writeFileSync(path.join(damageDir, photoPath), clean, { flag: 'wx', mode: 0o600 });
+    return photoPath;
+  }
+
   async function gate(user: StationUser, step: StationStep): Promise<StationOutcome | undefined> {
     const g = await canWorkStation(db, user, step);
     return g.allowed ? undefined : { ok: false, reason: `the ${step} station needs a valid certificate for training module ${g.moduleId}`, gate: g };
@@ -82,10 +93,11 @@ export function stationService(db: Db, temporal: TemporalGateway, opts: { dataDi
 
     /**
      * One unit scanned at the pick / inspect station (a keyboard-wedge scanner types the code and
-     * Enter). Counted when it is an item of the order still short; refused otherwise. The last unit
-     * tells the workflow that the order is picked.
+     * Enter), or a whole case (端盒) that counts all its units at once once the picker has confirmed
+     * its seal intact (`seal`; without it the answer is `seal_check`). Counted when it is an item of
+     * the order still short; refused otherwise. The last unit tells the workflow that the order is picked.
      */
-    async scan(orderNo: string, code: string, user: StationUser): Promise<{ result: ScanResult | { ok: false; reason: 'not_at_pick' | 'not_certified' }; scanned: Record<string, number>; picked?: StationOutcome }> {
+    async scan(orderNo: string, code: string, user: StationUser, opts: { seal?: 'intact' } = {}): Promise<{ result: ScanResult | { ok: false; reason: 'not_at_pick' | 'not_certified' }; scanned: Record<string, number>; picked?: StationOutcome }> {
       const denied = await gate(user, 'pick');
       const order = await getFloorOrder(db, orderNo);
       const before = await pickScans(db, orderNo);
@@ -100,13 +112,14 @@ export function stationService(db: Db, temporal: TemporalGateway, opts: { dataDi
         return { result: { ok: false, reason: 'not_at_pick' }, scanned: before };
       }
       const expected = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
-      const { result } = applyScan(expected, before, code, await barcodeMap(db));
+      const { result } = applyScan(expected, before, code, await barcodeMap(db), opts);
       if (!result.ok) {
         await audit(result);
         return { result, scanned: before };
       }
       // Counted in the database, never beyond the list (two scanners at once count one unit once).
-      const counted = await countScan(db, { orderNo, sku: result.sku, of: result.of, by: user.username });
+      const units = result.case?.units ?? 1;
+      const counted = await countScan(db, { orderNo, sku: result.sku, of: result.of, by: user.username, units });
       const scanned = await pickScans(db, orderNo);
       if (!counted.counted) {
         const refused: ScanResult = { ok: false, reason: 'already_complete', sku: result.sku, scanned: counted.scanned, of: result.of };
@@ -114,7 +127,7 @@ export function stationService(db: Db, temporal: TemporalGateway, opts: { dataDi
         return { result: refused, scanned };
       }
       const now: ScanResult = { ...result, scanned: counted.scanned, complete: expected.every((l) => (scanned[l.sku] ?? 0) >= l.quantity) };
-      await audit(now);
+      await audit(now, result.case ? { seal: 'intact' } : {});
       if (!now.complete) return { result: now, scanned };
       const picked = await reportPicked(orderNo, scanned, user);
       return { result: now, scanned, picked };
@@ -134,18 +147,53 @@ export function stationService(db: Db, temporal: TemporalGateway, opts: { dataDi
         if (!line) return { ok: false, reason: `${input.sku} is not on this order` };
         const already = (await pendingDamage(db, orderNo)).filter((d) => d.sku === input.sku).length;
         if (already >= line.quantity) return { ok: false, reason: `all ${line.quantity} of ${input.sku} are reported damaged already` };
-        const kind = input.photo ? sniffImage(input.photo) : undefined;
-        // Stored without EXIF/GPS, XMP or comments, as training evidence is (adapters/images/strip-metadata.ts).
-        const clean = input.photo && kind ? stripImageMetadata(input.photo, kind.mime) : undefined;
-        if (!input.photo || !kind || !clean) return { ok: false, reason: 'a photo of the damage (JPEG, PNG or WebP) is required' };
-        const photoPath = `${crypto.randomBytes(16).toString('hex')}.${kind.ext}`;
-        fs.mkdirSync(damageDir, { recursive: true });
-        fs.writeFileSync(path.join(damageDir, photoPath), clean, { flag: 'wx', mode: 0o600 });
+        const photoPath = storePhoto(input.photo);
+        if (!photoPath) return { ok: false, reason: 'a photo of the damage (JPEG, PNG or WebP) is required' };
         await addDamageReport(db, { orderNo, sku: input.sku, photoPath, by: user.username });
         return { ok: true, detail: `damaged ${input.sku} reported with a photo` };
       })();
       await recordAudit(db, { actor: user.username, action: out.ok ? 'station.damage' : 'station.damage_refused', orderNo, reason: out.ok ? null : out.reason, data: { sku: input.sku } });
       return out;
+    },
+
+    /**
+     * P1.4: a whole case (端盒) scanned whose seal is broken. Its units are picked (counted at once)
+     * but nobody can vouch for what is inside: each is reported damaged with the photo, and the
+     * damage path follows with the pick (a spare replaces it, or a supervisor decides).
+     */
+    async reportBrokenSeal(orderNo: string, input: { code: string; photo: Buffer | undefined }, user: StationUser): Promise<{ outcome: StationOutcome; scanned: Record<string, number>; picked?: StationOutcome }> {
+      let picked: StationOutcome | undefined;
+      let sku = '';
+      let units = 0;
+      const out = await (async (): Promise<StationOutcome> => {
+        const denied = await gate(user, 'pick');
+        if (denied) return denied;
+        const order = await getFloorOrder(db, orderNo);
+        if (!order || order.step !== 'pick') return { ok: false, reason: `order ${orderNo} is not at the pick station` };
+        const expected = order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+        // Checked as a scan whose seal was looked at: a sealed code of this order, with room for its units.
+        const { result } = applyScan(expected, await pickScans(db, orderNo), input.code, await barcodeMap(db), { seal: 'intact' });
+        if (!result.ok) return { ok: false, reason: `${input.code}: ${result.reason.replace(/_/g, ' ')}${result.sku ? ` (${result.sku})` : ''}` };
+        if (!result.case?.sealed) return { ok: false, reason: `${input.code} is not a sealed case` };
+        sku = result.sku;
+        units = result.case.units;
+        const line = order.lines.find((l) => l.sku === sku)!;
+        const already = (await pendingDamage(db, orderNo)).filter((d) => d.sku === sku).length;
+        if (already + units > line.quantity) return { ok: false, reason: `${already} of ${sku} are reported damaged already; the case holds ${units}, the order ${line.quantity}` };
+        const photoPath = storePhoto(input.photo);
+        if (!photoPath) return { ok: false, reason: 'a photo of the broken seal (JPEG, PNG or WebP) is required' };
+        const counted = await countScan(db, { orderNo, sku, of: line.quantity, by: user.username, units });
+        if (!counted.counted) return { ok: false, reason: `${sku}: the case's ${units} units no longer fit the pick list (${counted.scanned} of ${line.quantity} scanned)` };
+        for (let i = 0; i < units; i++) await addDamageReport(db, { orderNo, sku, photoPath, by: user.username });
+        return { ok: true, detail: `case of ${units} ${sku}: seal broken, reported with a photo; its units count as damaged` };
+      })();
+      await recordAudit(db, { actor: user.username, action: out.ok ? 'station.seal_broken' : 'station.seal_refused', orderNo, reason: out.ok ? null : out.reason, data: { code: input.code.slice(0, 64), sku, units } });
+      const scanned = await pickScans(db, orderNo);
+      if (out.ok) {
+        const order = await getFloorOrder(db, orderNo);
+        if (order && order.lines.every((l) => (scanned[l.sku] ?? 0) >= l.quantity)) picked = await reportPicked(orderNo, scanned, user);
+      }
+      return { outcome: out, scanned, ...(picked ? { picked } : {}) };
     },
 
     /** A picker who lost count starts the order again (audited). */

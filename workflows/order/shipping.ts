@@ -9,6 +9,7 @@ import type { TaskDesk } from './task-desk';
 import { HandOverResume, Stations, STATIONS_PATCH } from './stations';
 import { ActivityFailure, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BookingResult } from '../../adapters/carriers/carrier';
+import type { CarrierCode, PackItem } from '../../domain/types';
 
 /** A damaged unit to be replaced ends the round before packing; the order waits, then picks again. */
 const REPLACEMENT_RESTARTS_ROUND = 'replacement-restarts-round';
@@ -35,7 +36,7 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
   if (people) {
     const list = await db.pickLines(orderNo);
     // A long wait here may continue as new: the next run starts this round again (nothing was written yet).
-    if (list.items.length) await people.pick(list.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), opts.checkpoint && (() => opts.checkpoint!()));
+    if (list.items.length) await people.pick(list.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), opts.checkpoint && (() => opts.checkpoint!()), floorCarrier(ctx, list.items));
   }
 
   // P1.4 inspection: a damaged unit without a spare needs a decision.
@@ -115,7 +116,7 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
   }));
   const shipmentIds = await db.createShipments({ orderNo, parcels });
   ctx.progress.shipments.push(...shipmentIds.map((id) => ({ id })));
-  if (people) await people.pack(parcels.map((p, i) => ({ shipmentId: shipmentIds[i], parcelIndex: p.parcelIndex, itemsGrams: p.weightGrams, suggestedBox: p.packaging.box })));
+  if (people) await people.pack(parcels.map((p, i) => ({ shipmentId: shipmentIds[i], parcelIndex: p.parcelIndex, itemsGrams: p.weightGrams, suggestedBox: p.packaging.box })), floorCarrier(ctx, picked.items));
   await ctx.moveTo('packed', `P1.5/P1.8: ${parcels.length} parcel(s): ${parcels.map((p) => `#${p.parcelIndex} ${p.packaging.box} (${p.packaging.reason})`).join('; ')}`);
   for (const id of shipmentIds) await db.printProductLabels(id);
   await ctx.moveTo('labelled', 'P1.6: product labels printed');
@@ -226,6 +227,21 @@ export async function handOverAtStation(ctx: OrderContext, people: Stations, res
   await db.commitShippedLines(resume.lineIds);
   ctx.handingOver = false;
   return { kind: 'handed_over' };
+}
+
+/**
+ * The carrier the floor works to before one is booked (P2.5's rule on the lines to ship; the floor's
+ * waves use the same): its pickup cut-off sets the pick and pack deadlines.
+ */
+function floorCarrier(ctx: OrderContext, items: PackItem[]): CarrierCode {
+  return selectCarriers({
+    destinationCountry: ctx.order.shippingAddress.country,
+    weightGrams: items.reduce((g, i) => g + i.weightGrams * i.quantity, 0),
+    declaredValue: items.reduce((v, i) => v + i.unitPrice * i.quantity, 0),
+    currency: ctx.order.currency,
+    fragile: items.some((i) => i.fragile),
+    serviceLevel: ctx.serviceLevel,
+  }).ranked[0];
 }
 
 /** A line short one unit (a damaged one written off) is split so the missing unit has a line of its own. */

@@ -1,5 +1,6 @@
-import { condition, setHandler } from '@temporalio/workflow';
-import { boxFromCode, damageReportProblem, packReportProblem, pickReportProblem, STATION_DEADLINES_MS, StationStep, UnitCount } from '../../domain/stations';
+import { condition, patched, setHandler } from '@temporalio/workflow';
+import { boxFromCode, damageReportProblem, packReportProblem, pickReportProblem, STATION_DEADLINES_MS, stationDueAt, StationStep, UnitCount } from '../../domain/stations';
+import type { CarrierCode } from '../../domain/types';
 import type { TaskKind } from '../../domain/types';
 import { db } from './activities';
 import { OrderCancellation, OrderContext } from './context';
@@ -11,6 +12,12 @@ import type { TaskDesk } from './task-desk';
  * stations. (Orders started before it, and every `auto` order, never reach this code: no marker.)
  */
 export const STATIONS_PATCH = 'warehouse-stations';
+
+/**
+ * Station deadlines relative to the carrier's pickup cut-off (domain/stations stationDueAt) for
+ * orders whose policy carries `stationCutoffs`; orders from before keep their fixed deadlines.
+ */
+export const CUTOFF_DEADLINES_PATCH = 'station-deadlines-by-cutoff';
 
 /** A parcel as the pack and hand-over stations know it. */
 export interface StationParcel {
@@ -93,18 +100,18 @@ export class Stations {
    * P1.8 / P1.4: waits until the pick station reports every unit of the pick list picked and checked.
    * `atRoll` runs after each overdue round a supervisor let go on (the run may continue as new there).
    */
-  async pick(expected: UnitCount[], atRoll?: () => Promise<void>): Promise<void> {
+  async pick(expected: UnitCount[], atRoll?: () => Promise<void>, carrier?: CarrierCode): Promise<void> {
     this.state.expected = expected;
     this.state.picked = false;
     this.state.damaged = [];
-    await this.waitAt('pick', () => this.state.picked && this.busy === 0, { units: expected }, atRoll);
+    await this.waitAt('pick', () => this.state.picked && this.busy === 0, { units: expected }, atRoll, carrier);
   }
 
-  /** P1.5: waits until every parcel is packed and weighed within tolerance. */
-  async pack(parcels: StationParcel[]): Promise<void> {
+  /** P1.5: waits until every parcel is packed and weighed within tolerance. `carrier`: the one whose cut-off it works to. */
+  async pack(parcels: StationParcel[], carrier?: CarrierCode): Promise<void> {
     this.state.parcels = parcels;
     this.state.packed = [];
-    await this.waitAt('pack', () => parcels.every((p) => this.state.packed.includes(p.shipmentId)) && this.busy === 0, { shipmentIds: parcels.map((p) => p.shipmentId) });
+    await this.waitAt('pack', () => parcels.every((p) => this.state.packed.includes(p.shipmentId)) && this.busy === 0, { shipmentIds: parcels.map((p) => p.shipmentId) }, undefined, carrier);
   }
 
   /**
@@ -123,12 +130,25 @@ export class Stations {
       () => parcels.every((p) => this.state.handedOver.includes(p.shipmentId)) && this.busy === 0,
       { parcels: parcels.map((p) => ({ shipmentId: p.shipmentId, carrier: p.carrier ?? null, waybillNo: p.waybillNo ?? null })) },
       atRoll && (() => atRoll({ parcels, handedOver: [...this.state.handedOver], rolls: this.state.rolls })),
+      parcels.find((p) => p.carrier)?.carrier as CarrierCode | undefined,
     );
   }
 
-  private async waitAt(step: StationStep, done: () => boolean, context: Record<string, unknown>, atRoll?: () => Promise<void>): Promise<void> {
+  private async waitAt(step: StationStep, done: () => boolean, context: Record<string, unknown>, atRoll?: () => Promise<void>, carrier?: CarrierCode): Promise<void> {
     const { ctx } = this;
-    const deadlineMs = ctx.policy.stationDeadlineMs?.[step] ?? Math.round(STATION_DEADLINES_MS[step] * ctx.policy.timeScale);
+    const fixedMs = ctx.policy.stationDeadlineMs?.[step] ?? Math.round(STATION_DEADLINES_MS[step] * ctx.policy.timeScale);
+    // Relative to the carrier's pickup cut-off (recomputed each round: a round past it aims at the next pickup).
+    const rules = ctx.policy.stationCutoffs;
+    const byCutoff = rules && carrier && rules.cutoffs[carrier] && patched(CUTOFF_DEADLINES_PATCH) ? { rules, carrier } : undefined;
+    let deadlineMs = fixedMs;
+    let why: string | undefined;
+    const nextDeadline = () => {
+      if (!byCutoff) return;
+      const due = stationDueAt(step, byCutoff.carrier, Date.now(), byCutoff.rules);
+      deadlineMs = Math.max(1, due.dueAtMs - Date.now());
+      why = due.reason;
+    };
+    nextDeadline();
     this.state.step = step;
     await db.setStationStep({ orderNo: ctx.orderNo, step, dueAt: new Date(Date.now() + deadlineMs).toISOString() });
     ctx.progress.waitingFor = WHERE[step];
@@ -138,7 +158,7 @@ export class Stations {
       let decision: string | undefined;
       const missing = step === 'handover' ? this.state.parcels.filter((p) => !this.state.handedOver.includes(p.shipmentId)).map((p) => `${p.carrier ?? ''} ${p.waybillNo ?? p.shipmentId}`.trim()) : [];
       const asking = this.desk
-        .ask(TASK[step], { ...context, step, rolls: this.state.rolls, missing }, `${WHERE[step]}: overdue`)
+        .ask(TASK[step], { ...context, step, rolls: this.state.rolls, missing, ...(why ? { deadline: why } : {}) }, `${WHERE[step]}: overdue${why ? ` (${why})` : ''}`)
         .then((d) => {
           decision = d;
         });
@@ -157,6 +177,7 @@ export class Stations {
         this.state.rolls++;
         await ctx.note('handover_missed', `P2.2/P2.6: not scanned out at pickup (${missing.join(', ')}); rolls to the next pickup`, { missing, rolls: this.state.rolls });
       }
+      nextDeadline();
       await db.setStationStep({ orderNo: ctx.orderNo, step, dueAt: new Date(Date.now() + deadlineMs).toISOString() });
       ctx.progress.waitingFor = WHERE[step];
       if (!done()) await atRoll?.();

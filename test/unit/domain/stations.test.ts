@@ -1,5 +1,5 @@
 import { buildPolicy } from '../../../domain/policy';
-import { applyScan, boxFromCode, damageReportProblem, expectedParcelWeight, packReportProblem, pickReportProblem } from '../../../domain/stations';
+import { applyScan, boxFromCode, damageReportProblem, expectedParcelWeight, packReportProblem, pickReportProblem, ScanCode } from '../../../domain/stations';
 import { loadSettings } from '../../../config/settings';
 
 describe('pick report (P1.8, P1.4)', () => {
@@ -83,5 +83,47 @@ describe('warehouse mode', () => {
     const stations = buildPolicy({ timeScale: 0.5, warehouse: 'stations' });
     expect(stations.warehouse).toBe('stations');
     expect(stations.stationDeadlineMs).toEqual({ pick: 3_600_000, pack: 3_600_000, handover: 10_800_000 });
+    // An accelerated clock has no real cut-offs: only the fixed, scaled deadlines.
+    expect(stations).not.toHaveProperty('stationCutoffs');
+    expect(auto).not.toHaveProperty('stationCutoffs');
+  });
+
+  it('at time scale 1 a stations policy carries the cut-off rules: not picked 4 h, not packed 2 h before the cut-off', () => {
+    const p = buildPolicy({ timeScale: 1, warehouse: 'stations' });
+    expect(p.stationCutoffs).toEqual({
+      leadMs: { pick: 4 * 3_600_000, pack: 2 * 3_600_000, handover: -3_600_000 },
+      minWindowMs: 30 * 60_000,
+      cutoffs: { SF: { hour: 18, minute: 0 }, YTO: { hour: 17, minute: 0 }, DHL: { hour: 16, minute: 0 }, FEDEX: { hour: 15, minute: 30 } },
+      utcOffsetMinutes: 480,
+    });
+    // A copy (a policy travels in workflow input as JSON): changing it leaves the defaults alone.
+    p.stationCutoffs!.leadMs.pick = 1;
+    expect(buildPolicy({ timeScale: 1, warehouse: 'stations' }).stationCutoffs!.leadMs.pick).toBe(4 * 3_600_000);
+  });
+});
+
+describe('a whole case (端盒) at the pick station', () => {
+  const codes = new Map<string, string | ScanCode>([
+    ['6901234567892', 'A'],
+    ['16901234567899', { sku: 'A', units: 12, sealed: true }],
+    ['6905555555555', { sku: 'K', units: 1, sealed: true }],
+  ]);
+  it('counts all its units at once, only after the seal is confirmed intact', () => {
+    const list = [{ sku: 'A', quantity: 13 }];
+    const asked = applyScan(list, {}, '16901234567899', codes);
+    expect(asked).toEqual({ result: { ok: false, reason: 'seal_check', sku: 'A', scanned: 0, of: 13, units: 12 }, scanned: {} });
+    const counted = applyScan(list, {}, '16901234567899', codes, { seal: 'intact' });
+    expect(counted.result).toEqual({ ok: true, sku: 'A', scanned: 12, of: 13, complete: false, case: { units: 12, sealed: true } });
+    const last = applyScan(list, counted.scanned, '6901234567892', codes);
+    expect(last.result).toEqual({ ok: true, sku: 'A', scanned: 13, of: 13, complete: true });
+  });
+  it('is refused when it holds more than is still to pick (pick single units), before any seal check', () => {
+    expect(applyScan([{ sku: 'A', quantity: 12 }], { A: 1 }, '16901234567899', codes, { seal: 'intact' })).toEqual({ result: { ok: false, reason: 'case_too_many', sku: 'A', scanned: 1, of: 12, units: 12 }, scanned: { A: 1 } });
+    expect(applyScan([{ sku: 'A', quantity: 3 }], {}, '16901234567899', codes).result).toMatchObject({ ok: false, reason: 'case_too_many' });
+    expect(applyScan([{ sku: 'B', quantity: 12 }], {}, '16901234567899', codes).result).toEqual({ ok: false, reason: 'not_on_list', sku: 'A' });
+  });
+  it('an item sold as a sealed case asks for the seal check on its own code', () => {
+    expect(applyScan([{ sku: 'K', quantity: 1 }], {}, '6905555555555', codes).result).toMatchObject({ ok: false, reason: 'seal_check', units: 1 });
+    expect(applyScan([{ sku: 'K', quantity: 1 }], {}, '6905555555555', codes, { seal: 'intact' }).result).toEqual({ ok: true, sku: 'K', scanned: 1, of: 1, complete: true, case: { units: 1, sealed: true } });
   });
 });
