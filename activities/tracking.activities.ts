@@ -42,7 +42,22 @@ export function createTrackingActivities({ db, tracker, carriers, settings }: Ac
       const carrier = row.carrier as CarrierCode;
       const shippedAt = toIso(row.shipped_at)!;
       const scenario = await scenarioOf(row.order_no, { replacesShipmentId: row.replaces_shipment_id });
-      const raw = await heartbeating(() => tracker.track({ carrier, trackingNo: row.tracking_no, shipmentId: row.id, shippedAt, scenario, asOf: input.asOf }));
+      // A live feed (Kuaidi100) is told to push this waybill's scans until the first one is here;
+      // a refused or unanswered subscription leaves the poll below to do the work.
+      let phone: string | undefined;
+      if (tracker.subscribe) {
+        const order = await getOrder(db, row.order_no);
+        // The last four digits are enough for the carriers that ask (SF), and all Kuaidi100 needs to see.
+        phone = order?.shippingAddress.phone?.replace(/\D/g, '').slice(-4) || undefined;
+        if (input.afterRowId === 0) {
+          try {
+            await heartbeating(() => tracker.subscribe!({ carrier, trackingNo: row.tracking_no, phone, to: order ? [order.shippingAddress.province, order.shippingAddress.city].filter(Boolean).join('') : undefined }));
+          } catch (err) {
+            Context.current().log.warn(`tracking subscription of ${carrier} ${row.tracking_no} failed; polling instead`, { error: (err as Error).message });
+          }
+        }
+      }
+      const raw = await heartbeating(() => tracker.track({ carrier, trackingNo: row.tracking_no, shipmentId: row.id, shippedAt, scenario, asOf: input.asOf, phone }));
       for (const e of raw) {
         await recordTrackingEvent(db, { shipmentId: row.id, carrier, eventId: e.eventId, status: normalizeCarrierStatus(carrier, e.rawStatus), rawStatus: e.rawStatus, description: e.description, location: e.location, occurredAt: e.occurredAt, raw: e, receivedVia: 'poll' });
       }

@@ -11,8 +11,12 @@ import fs from 'node:fs';
  * | provider  | variables                                                                                      |
  * |-----------|------------------------------------------------------------------------------------------------|
  * | alipay    | BOXFLOW_ALIPAY_APP_ID, BOXFLOW_ALIPAY_PRIVATE_KEY_FILE, BOXFLOW_ALIPAY_PUBLIC_KEY_FILE, BOXFLOW_ALIPAY_GATEWAY (BOXFLOW_ALIPAY_TIMEOUT_MS optional, default 5000) |
- * | sf        | BOXFLOW_SF_PARTNER_ID, BOXFLOW_SF_CHECK_WORD, BOXFLOW_SF_BASE_URL                              |
- * | kuaidi100 | BOXFLOW_KUAIDI100_KEY, BOXFLOW_KUAIDI100_CUSTOMER, BOXFLOW_KUAIDI100_SALT, BOXFLOW_KUAIDI100_BASE_URL |
+ * | sf        | BOXFLOW_SF_PARTNER_ID, BOXFLOW_SF_CHECK_WORD, BOXFLOW_SF_BASE_URL (optional: BOXFLOW_SF_MONTHLY_CARD, BOXFLOW_SF_TIMEOUT_MS default 10000) |
+ * | kuaidi100 | BOXFLOW_KUAIDI100_KEY, BOXFLOW_KUAIDI100_CUSTOMER, BOXFLOW_KUAIDI100_SALT, BOXFLOW_KUAIDI100_CALLBACK_URL, BOXFLOW_KUAIDI100_BASE_URL (optional: BOXFLOW_KUAIDI100_TIMEOUT_MS default 10000) |
+ *
+ * BOXFLOW_KUAIDI100_SALT may list several salts (space or comma separated) during a change: new
+ * subscriptions use the first, pushes signed with any of them are accepted (waybills subscribed
+ * earlier keep the salt they were subscribed with).
  *
  * Sandbox mode (BOXFLOW_SANDBOX=1, the default) uses none of them.
  */
@@ -39,8 +43,12 @@ export interface SfSettings {
   partnerId: string;
   /** BOXFLOW_SF_CHECK_WORD: 校验码, the secret of msgDigest. */
   checkWord: string;
-  /** BOXFLOW_SF_BASE_URL: the open platform's service URL (sandbox or production). */
+  /** BOXFLOW_SF_BASE_URL: the open platform's service URL (sandbox or production), without a trailing slash. */
   baseUrl: string;
+  /** BOXFLOW_SF_MONTHLY_CARD: 月结卡号 (optional; without it the order is 寄付现结 per SF's account setup). */
+  monthlyCard: string | undefined;
+  /** BOXFLOW_SF_TIMEOUT_MS: one call's timeout; past it the call counts as "try again" (default 10000). */
+  timeoutMs: number;
 }
 
 export interface Kuaidi100Settings {
@@ -48,10 +56,16 @@ export interface Kuaidi100Settings {
   key: string;
   /** BOXFLOW_KUAIDI100_CUSTOMER: the customer id of the real-time query. */
   customer: string;
-  /** BOXFLOW_KUAIDI100_SALT: signs the push callbacks (MD5 of param + salt). */
+  /** The first salt of BOXFLOW_KUAIDI100_SALT: new subscriptions are made with it (pushes signed MD5 of param + salt). */
   salt: string;
-  /** BOXFLOW_KUAIDI100_BASE_URL: e.g. https://poll.kuaidi100.com */
+  /** Every salt of BOXFLOW_KUAIDI100_SALT a push may be signed with (the first, then older ones still in use). */
+  pushSalts: string[];
+  /** BOXFLOW_KUAIDI100_CALLBACK_URL: where Kuaidi100 pushes (BoxFlow's public POST /api/webhooks/kuaidi100). */
+  callbackUrl: string;
+  /** BOXFLOW_KUAIDI100_BASE_URL: e.g. https://poll.kuaidi100.com (without a trailing slash). */
   baseUrl: string;
+  /** BOXFLOW_KUAIDI100_TIMEOUT_MS: one call's timeout (default 10000). */
+  timeoutMs: number;
 }
 
 export interface ProviderProblem {
@@ -83,7 +97,8 @@ export const PROVIDER_VARIABLES: Record<ProviderName, Array<{ name: string; mean
   kuaidi100: [
     { name: 'BOXFLOW_KUAIDI100_KEY', meaning: 'the Kuaidi100 authorisation key' },
     { name: 'BOXFLOW_KUAIDI100_CUSTOMER', meaning: 'the Kuaidi100 customer id' },
-    { name: 'BOXFLOW_KUAIDI100_SALT', meaning: 'the salt Kuaidi100 signs its push callbacks with' },
+    { name: 'BOXFLOW_KUAIDI100_SALT', meaning: 'the salt Kuaidi100 signs its push callbacks with (several, space or comma separated, during a change: the first is used for new subscriptions)' },
+    { name: 'BOXFLOW_KUAIDI100_CALLBACK_URL', meaning: "where Kuaidi100 pushes: BoxFlow's public URL of POST /api/webhooks/kuaidi100" },
     { name: 'BOXFLOW_KUAIDI100_BASE_URL', meaning: 'the Kuaidi100 API base URL, e.g. https://poll.kuaidi100.com' },
   ],
 };
@@ -136,6 +151,11 @@ function httpUrl(raw: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** BOXFLOW_KUAIDI100_SALT as a list (space or comma separated); empty when unset. */
+export function kuaidi100Salts(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.BOXFLOW_KUAIDI100_SALT ?? '').split(/[\s,]+/).filter(Boolean);
 }
 
 /** The SDK wants the gateway's full URL; a base URL (https://openapi.alipay.com) gets /gateway.do. */
@@ -215,19 +235,35 @@ export function loadProviderSettings(env: NodeJS.ProcessEnv = process.env, readF
     }
   }
 
+  // One call's timeout of the carrier providers (a timeout is "try again": Temporal retries).
+  const timeout = (p: ProviderName, name: string): number => {
+    const raw = value(name);
+    const n = raw === '' ? 10_000 : Number(raw);
+    if (!Number.isInteger(n) || n < 100 || n > 120_000) problems.push({ provider: p, variable: name, message: `${name} must be whole milliseconds from 100 to 120000, got "${raw.slice(0, 40)}"` });
+    return n;
+  };
+  // The carrier adapters append paths to their base URL: kept without a trailing slash.
+  const baseUrl = (p: ProviderName, name: string): string | undefined => (value(name) ? url(p, name)?.replace(/\/+$/, '') : undefined);
+
   if (started('sf')) {
     const before = problems.length;
     missing('sf');
-    const baseUrl = value('BOXFLOW_SF_BASE_URL') ? url('sf', 'BOXFLOW_SF_BASE_URL') : undefined;
-    if (problems.length === before && baseUrl) out.sf = { partnerId: value('BOXFLOW_SF_PARTNER_ID'), checkWord: value('BOXFLOW_SF_CHECK_WORD'), baseUrl };
+    const base = baseUrl('sf', 'BOXFLOW_SF_BASE_URL');
+    const timeoutMs = timeout('sf', 'BOXFLOW_SF_TIMEOUT_MS');
+    if (problems.length === before && base) {
+      out.sf = { partnerId: value('BOXFLOW_SF_PARTNER_ID'), checkWord: value('BOXFLOW_SF_CHECK_WORD'), baseUrl: base, monthlyCard: value('BOXFLOW_SF_MONTHLY_CARD') || undefined, timeoutMs };
+    }
   }
 
   if (started('kuaidi100')) {
     const before = problems.length;
     missing('kuaidi100');
-    const baseUrl = value('BOXFLOW_KUAIDI100_BASE_URL') ? url('kuaidi100', 'BOXFLOW_KUAIDI100_BASE_URL') : undefined;
-    if (problems.length === before && baseUrl) {
-      out.kuaidi100 = { key: value('BOXFLOW_KUAIDI100_KEY'), customer: value('BOXFLOW_KUAIDI100_CUSTOMER'), salt: value('BOXFLOW_KUAIDI100_SALT'), baseUrl };
+    const base = baseUrl('kuaidi100', 'BOXFLOW_KUAIDI100_BASE_URL');
+    const callbackUrl = value('BOXFLOW_KUAIDI100_CALLBACK_URL') ? url('kuaidi100', 'BOXFLOW_KUAIDI100_CALLBACK_URL') : undefined;
+    const timeoutMs = timeout('kuaidi100', 'BOXFLOW_KUAIDI100_TIMEOUT_MS');
+    const salts = kuaidi100Salts(env);
+    if (problems.length === before && base && callbackUrl && salts.length) {
+      out.kuaidi100 = { key: value('BOXFLOW_KUAIDI100_KEY'), customer: value('BOXFLOW_KUAIDI100_CUSTOMER'), salt: salts[0], pushSalts: salts, callbackUrl, baseUrl: base, timeoutMs };
     }
   }
   return out;

@@ -29,6 +29,13 @@ const CN_STATES: Record<string, TrackingStatus> = {
   退签: 'returned_to_sender',
   待取件: 'available_for_pickup',
   派送失败: 'attempt_failed',
+  // Customs (Kuaidi100 states 8, 10–13): the parcel waits or moves through customs; a customs
+  // problem is an exception a person decides (P3.2), like any other.
+  清关: 'in_transit',
+  待清关: 'in_transit',
+  清关中: 'in_transit',
+  已清关: 'in_transit',
+  清关异常: 'exception',
 };
 const EXPRESS_CODES: Record<string, TrackingStatus> = {
   PU: 'info_received',
@@ -50,9 +57,15 @@ export const CARRIER_STATUS_MAP: Record<CarrierCode, Record<string, TrackingStat
   FEDEX: EXPRESS_CODES,
 };
 
-/** An unknown raw state is kept (raw event stored) and read as still in transit, never as delivered. */
+/**
+ * An unknown raw state is kept (raw event stored) and read as still in transit, never as delivered.
+ * The Chinese names are Kuaidi100's vocabulary, which covers every carrier it tracks (DHL and FedEx
+ * parcels followed through Kuaidi100 included).
+ */
 export function normalizeCarrierStatus(carrier: CarrierCode, raw: string): TrackingStatus {
-  return CARRIER_STATUS_MAP[carrier][raw.trim()] ?? (TRACKING_STATUSES as readonly string[]).find((s) => s === raw) as TrackingStatus ?? 'in_transit';
+  const k = raw.trim();
+  const own = (m: Record<string, TrackingStatus>) => (Object.prototype.hasOwnProperty.call(m, k) ? m[k] : undefined);
+  return own(CARRIER_STATUS_MAP[carrier]) ?? own(CN_STATES) ?? (TRACKING_STATUSES as readonly string[]).find((s) => s === raw) as TrackingStatus ?? 'in_transit';
 }
 
 export const FINAL_TRACKING: readonly TrackingStatus[] = ['delivered', 'returned_to_sender', 'expired'];

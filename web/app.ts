@@ -61,7 +61,7 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** Express `trust proxy`; default BOXFLOW_TRUST_PROXY (trustProxySetting). */
   trustProxy?: string;
-  /** The real providers' settings (Alipay's public key checks its notifications); default from the environment (config/providers.ts). */
+  /** The real providers' settings (Alipay's public key checks its notifications, Kuaidi100's salts its pushes); default from the environment (config/providers.ts). */
   providers?: ProviderSettings;
 }
 
@@ -105,9 +105,12 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(healthRoutes(db, temporal));
 
   // Webhooks are signed by each provider (Standard Webhooks over the raw body), not sent with the API key.
+  // The real providers' settings, read once: Alipay's public key, Kuaidi100's push salts.
+  const live = providers ?? loadProviderSettings();
   // Alipay's asynchronous notification: form-encoded, signed RSA2 by Alipay (its own protocol).
-  app.use('/api/webhooks/alipay', alipayNotifyApi(db, temporal, (providers ?? loadProviderSettings()).alipay));
-  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv()));
+  app.use('/api/webhooks/alipay', alipayNotifyApi(db, temporal, live.alipay));
+  // Kuaidi100's push (POST /api/webhooks/kuaidi100) is checked against its salts (none configured: refused).
+  app.use('/api/webhooks', webhooksApi(db, temporal, webhookSecrets ?? webhookSecretsFromEnv(), live.kuaidi100?.pushSalts ?? []));
   const api = express.Router();
   api.use(requireApiKey(db, apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));

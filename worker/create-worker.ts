@@ -3,9 +3,10 @@ import { createActivities } from '../activities';
 import { createCarrierRegistry } from '../adapters/carriers';
 import { createPaymentProvider } from '../adapters/payments';
 import { CarrierTracker, createSandboxTracker } from '../adapters/carriers/tracking';
+import { createKuaidi100Tracker } from '../adapters/carriers/kuaidi100';
 import { createLogSender, NotificationSender } from '../adapters/notifications/sender';
 import { createSmtpSender } from '../adapters/notifications/smtp';
-import { loadProviderSettings, ProviderSettings, requireLiveProviders } from '../config/providers';
+import { Kuaidi100Settings, loadProviderSettings, ProviderSettings, requireLiveProviders } from '../config/providers';
 import type { Settings } from '../config/settings';
 import type { Db } from '../db/knex';
 import { dataConverterFor } from './encryption-codec';
@@ -45,9 +46,9 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       db,
-      carriers: createCarrierRegistry(db, settings.sandbox),
+      carriers: createCarrierRegistry(db, settings.sandbox, { sf: providers?.sf }),
       payments: createPaymentProvider(db, { sandbox: settings.sandbox, alipay: providers?.alipay }),
-      tracker: createTracker(settings),
+      tracker: createTracker(settings, providers?.kuaidi100),
       sender: opts.sender ?? createSender(settings),
       settings,
     }),
@@ -66,8 +67,9 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
   return { worker, connection };
 }
 
-function createTracker(settings: Settings): CarrierTracker {
-  if (!settings.sandbox) throw new Error('no live carrier tracking is configured; run with BOXFLOW_SANDBOX=1');
+function createTracker(settings: Settings, kuaidi100: Kuaidi100Settings | undefined): CarrierTracker {
+  if (kuaidi100) return createKuaidi100Tracker(kuaidi100);
+  if (!settings.sandbox) throw new Error('no live carrier tracking is configured (BOXFLOW_KUAIDI100_*); run with BOXFLOW_SANDBOX=1');
   return createSandboxTracker(settings.timeScale);
 }
 

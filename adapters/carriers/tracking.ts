@@ -14,7 +14,12 @@ export interface RawTrackingEvent {
 
 export interface CarrierTracker {
   /** `asOf` (epoch ms): the workflow's clock; the sandbox plays its script up to it (a live carrier ignores it). */
-  track(req: { carrier: CarrierCode; trackingNo: string; shipmentId: string; shippedAt: string; scenario: SandboxTrackingScenario; asOf?: number }): Promise<RawTrackingEvent[]>;
+  track(req: { carrier: CarrierCode; trackingNo: string; shipmentId: string; shippedAt: string; scenario: SandboxTrackingScenario; asOf?: number; phone?: string }): Promise<RawTrackingEvent[]>;
+  /**
+   * A live feed that pushes (Kuaidi100): ask it to push this waybill's scans to BoxFlow. Called until
+   * the first scan is stored; a second subscription of the same waybill is harmless.
+   */
+  subscribe?(req: { carrier: CarrierCode; trackingNo: string; phone?: string; to?: string }): Promise<void>;
 }
 
 export type SandboxTrackingScenario = 'normal' | 'delay' | 'exception_address' | 'lost' | 'return_to_sender' | 'long_haul';

@@ -103,7 +103,8 @@ export async function startAlipayStandIn(opts: { appId?: string } = {}): Promise
       res.writeHead(200, { 'content-type': 'application/json;charset=utf-8' });
       res.end(body);
     };
-    if (delayMs > 0) setTimeout(send, delayMs);
+    // Unref'd: an answer still delayed when the test ends (its caller killed) does not hold the process.
+    if (delayMs > 0) setTimeout(send, delayMs).unref();
     else send();
   };
 

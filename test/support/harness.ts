@@ -61,7 +61,8 @@ export function testEnv(): { address: string; bundlePath: string; runDir: string
 
 /**
  * `providers`: real providers' settings (config/providers.ts) for the worker and the app, e.g. the
- * Alipay stand-in's (test/standins/alipay.ts); each provider given replaces its sandbox, the others
+ * stand-ins' (test/standins/: Alipay; SF booking; Kuaidi100 tracking and its push route); each
+ * provider given replaces its sandbox, the others
  * stay sandboxes. Default: none (the app does not read them from the environment either).
  */
 export async function createHarness(opts: { worker?: boolean; env?: Record<string, string>; sender?: NotificationSender; providers?: ProviderSettings } = {}): Promise<Harness> {

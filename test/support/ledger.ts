@@ -8,7 +8,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/knex';
-import { breachesOf, checkLedger, formatInvariants, Invariant, LedgerScope } from '../../db/ledger';
+import { BookingFacts, breachesOf, checkLedger, formatInvariants, Invariant, LedgerScope } from '../../db/ledger';
 import { checkWorkflowsAgree } from '../../scripts/ledger';
 
 export interface LedgerOptions extends LedgerScope {
@@ -16,11 +16,13 @@ export interface LedgerOptions extends LedgerScope {
   waitMs?: number;
   /** Also check that each order's workflow agrees with the database (default true). */
   workflows?: boolean;
+  /** Live carriers' own bookings (the stand-ins' order books), read at each check. */
+  carrierBookings?: () => Promise<BookingFacts[]> | BookingFacts[];
 }
 
 export async function ledgerInvariants(h: { db: Db; client: Client }, opts: LedgerOptions = {}): Promise<Invariant[]> {
   const scope: LedgerScope = { ...(opts.orderNos ? { orderNos: opts.orderNos } : {}), ...(opts.skus ? { skus: opts.skus } : {}), ...(opts.providerPayments ? { providerPayments: opts.providerPayments } : {}) };
-  const invariants = await checkLedger(h.db, scope);
+  const invariants = await checkLedger(h.db, scope, opts.carrierBookings ? await opts.carrierBookings() : []);
   // Orders written without a workflow, probes under an order's id and workflows a test terminated
   // are fixtures: skipped. A workflow that FAILED, or ended while the database says otherwise, is not.
   if (opts.workflows !== false) invariants.push(await checkWorkflowsAgree(h.db, h.client, { orderNos: opts.orderNos, closingMs: 0, skip: ['NOT_FOUND', 'OTHER_TYPE', 'TERMINATED'] }));

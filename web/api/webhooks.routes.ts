@@ -5,6 +5,7 @@ import type { ValidationIssue } from '../../domain/types';
 import type { PaymentResult } from '../../workflows/order/messages';
 import type { TemporalGateway } from '../services/order-intake';
 import { checkAgainstCharge, deliverPaymentResult } from '../services/payment-webhook';
+import { KUAIDI100_OK, receiveKuaidi100Push } from '../services/kuaidi100-webhook';
 import { receiveTrackingWebhook } from '../services/tracking-webhook';
 import { isWebhookProvider, WebhookSecrets } from '../webhooks/secrets';
 import { verifySignedWebhook } from '../webhooks/verify';
@@ -72,7 +73,7 @@ const replayed = (res: Response, id: string) => res.status(409).json({ error: 'r
  * refused message writes nothing: signature and timestamp (401) → body (400) → the charge or the
  * waybill it names (404/409) → its webhook-id not seen before (409 `replayed`) → effect.
  */
-export function webhooksApi(db: Db, temporal: TemporalGateway, secrets: WebhookSecrets): Router {
+export function webhooksApi(db: Db, temporal: TemporalGateway, secrets: WebhookSecrets, kuaidi100Salts: readonly string[] = []): Router {
   const r = Router();
   r.use(express.raw({ type: () => true, limit: '100kb' }));
 
@@ -104,6 +105,14 @@ export function webhooksApi(db: Db, temporal: TemporalGateway, secrets: WebhookS
     if (result.kind === 'not_found') return void res.status(404).json({ error: 'not_found', message: result.message });
     if (result.kind === 'replayed') return void replayed(res, msg.id);
     res.status(202).json(result.body);
+  });
+
+  /** Kuaidi100's push (P3.1): its own form and MD5 sign with the shop's salt, answered in its own JSON. */
+  r.post('/kuaidi100', async (req, res) => {
+    const raw: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const result = await receiveKuaidi100Push(db, temporal, kuaidi100Salts, raw.toString('utf8'));
+    if (result.kind === 'refused') return void res.status(result.http).json({ result: false, returnCode: result.returnCode, message: result.message, error: result.error });
+    res.status(200).json(KUAIDI100_OK);
   });
 
   r.use((_req, res) => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-const FILES = ['packaging', 'parcels', 'carriers', 'customs', 'sla', 'scheduling', 'labels'];
+const FILES = ['packaging', 'parcels', 'carriers', 'customs', 'sla', 'scheduling', 'labels', 'kuaidi100'];
 
 /** Source without comments, so documentation may mention what the code must not do. */
 function code(name: string): string {
