@@ -142,6 +142,9 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
           await heartbeating(() => adapter.cancel(input.shipmentId));
           return { accepted: false, reason: 'the shipment was cancelled while the carrier booked it; the waybill was cancelled' };
         }
+      } else {
+        // The carrier answered "no": it holds no booking, so nothing is voided before the next one.
+        await db('shipments').where({ id: input.shipmentId, booking_carrier: input.carrier }).whereNull('tracking_no').update({ booking_carrier: null });
       }
       return result;
     },
