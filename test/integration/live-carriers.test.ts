@@ -9,12 +9,11 @@ import http from 'node:http';
 import request from 'supertest';
 import type { AddressInfo } from 'node:net';
 import type { ProviderSettings } from '../../config/providers';
-import type { BookingFacts } from '../../db/ledger';
 import { setOnHand } from '../../db/inventory';
 import { createHarness, Harness, orderResult, orderStatusIs, sampleOrder, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 import { Kuaidi100StandIn, startKuaidi100StandIn } from '../standins/kuaidi100';
-import { SfStandIn, startSfStandIn } from '../standins/sf-express';
+import { SfStandIn, sfOrderBook, startSfStandIn } from '../standins/sf-express';
 import { createSfExpressCarrier } from '../../adapters/carriers/sf-express-api';
 import { CarrierUnavailableError } from '../../adapters/carriers/carrier';
 import { WAREHOUSE_ADDRESS } from '../../activities/shipment.activities';
@@ -47,19 +46,9 @@ beforeAll(async () => {
   await setOnHand(h.db, 'ACC-GLASS-CASE', 500, 'live-carriers test');
 });
 
-/** SF's order book, as the carriers' ledger: one live booking per order id it took and did not cancel. */
-async function sfBookings(): Promise<BookingFacts[]> {
-  const out: BookingFacts[] = [];
-  for (const o of sf.orders.values()) {
-    const s = await h.db('shipments').where({ id: o.orderId }).first('order_no');
-    out.push({ carrier: 'SF', key: o.orderId, waybillNo: o.waybillNo, orderNo: s?.order_no ?? '?', status: o.status === 'created' ? 'booked' : 'cancelled' });
-  }
-  return out;
-}
-
 afterAll(async () => {
   try {
-    await expectLedgerHolds(h, { carrierBookings: sfBookings });
+    await expectLedgerHolds(h, { carrierBookings: () => sfOrderBook(sf, h.db) });
   } finally {
     await h?.close();
     await new Promise((r) => callbacks?.close(r));

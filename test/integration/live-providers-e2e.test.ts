@@ -17,13 +17,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProviderSettings } from '../../config/providers';
-import type { BookingFacts } from '../../db/ledger';
 import { setOnHand } from '../../db/inventory';
 import { createHarness, Harness, orderStatusIs, sampleOrder, waitFor } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 import { AlipayStandIn, startAlipayStandIn } from '../standins/alipay';
 import { Kuaidi100StandIn, startKuaidi100StandIn } from '../standins/kuaidi100';
-import { SfStandIn, startSfStandIn } from '../standins/sf-express';
+import { SfStandIn, sfOrderBook, startSfStandIn } from '../standins/sf-express';
 
 let h: Harness;
 let alipay: AlipayStandIn;
@@ -51,19 +50,9 @@ beforeAll(async () => {
   await setOnHand(h.db, 'ACC-GLASS-CASE', 50, 'live-providers e2e');
 });
 
-/** SF's order book as the carriers' ledger: one live booking per order id it took and did not cancel. */
-async function sfBookings(): Promise<BookingFacts[]> {
-  const out: BookingFacts[] = [];
-  for (const o of sf.orders.values()) {
-    const s = await h.db('shipments').where({ id: o.orderId }).first('order_no');
-    out.push({ carrier: 'SF', key: o.orderId, waybillNo: o.waybillNo, orderNo: s?.order_no ?? '?', status: o.status === 'created' ? 'booked' : 'cancelled' });
-  }
-  return out;
-}
-
 afterAll(async () => {
   try {
-    await expectLedgerHolds(h, { providerPayments: () => alipay.ledger(), carrierBookings: sfBookings });
+    await expectLedgerHolds(h, { providerPayments: () => alipay.ledger(), carrierBookings: () => sfOrderBook(sf, h.db) });
   } finally {
     await h?.close();
     await new Promise((r) => server?.close(r));

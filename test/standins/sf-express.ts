@@ -16,6 +16,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Db } from '../../db/knex';
+import type { BookingFacts } from '../../db/ledger';
 
 export interface SfStandInOrder {
   orderId: string;
@@ -153,4 +155,14 @@ export async function startSfStandIn(opts: { partnerId?: string; checkWord?: str
       server.close(() => resolve());
     }),
   };
+}
+
+/** SF's order book as the carriers' ledger: one live booking per order id it took and did not cancel. */
+export async function sfOrderBook(sf: SfStandIn, db: Db): Promise<BookingFacts[]> {
+  const out: BookingFacts[] = [];
+  for (const o of sf.orders.values()) {
+    const s = await db('shipments').where({ id: o.orderId }).first('order_no');
+    out.push({ carrier: 'SF', key: o.orderId, waybillNo: o.waybillNo, orderNo: s?.order_no ?? '?', status: o.status === 'created' ? 'booked' : 'cancelled' });
+  }
+  return out;
 }
