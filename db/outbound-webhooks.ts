@@ -269,3 +269,11 @@ export async function emitParcelShipped(trx: Db, shipmentId: string): Promise<st
     data: { orderNo: s.order_no, shipmentId, carrier: s.carrier, waybill: s.tracking_no, shippedAt: toIso(s.shipped_at) },
   });
 }
+
+/** Deliveries not yet delivered, by status (pending, sending, retrying, failed): the backlog a shift lead watches. */
+export async function countUndeliveredByStatus(db: Db): Promise<Record<Exclude<DeliveryStatus, 'delivered'>, number>> {
+  const out = { pending: 0, sending: 0, retrying: 0, failed: 0 };
+  const rows = (await db('webhook_deliveries').whereNot('status', 'delivered').select('status').count({ n: '*' }).groupBy('status')) as Array<{ status: string; n: number | string }>;
+  for (const r of rows) if (Object.hasOwn(out, r.status)) out[r.status as keyof typeof out] = Number(r.n);
+  return out;
+}

@@ -4,7 +4,7 @@
  */
 import { CARRIER_NAMES } from './carriers';
 import { DEFAULT_CUTOFFS, DEFAULT_UTC_OFFSET_MINUTES, formatLocal, plannedShipDate } from './scheduling';
-import type { StationStep } from './stations';
+import { STATION_LEAD_MS, type StationStep } from './stations';
 import type { CarrierCode } from './types';
 
 export interface FloorLine {
@@ -72,6 +72,17 @@ export function buildWaves(orders: readonly FloorOrder[], nowMs: number): Wave[]
   }
   for (const w of byKey.values()) w.orders.sort((a, b) => stepRank(a.step) - stepRank(b.step) || (a.due ?? '').localeCompare(b.due ?? '') || a.orderNo.localeCompare(b.orderNo));
   return [...byKey.values()].sort((a, b) => a.cutoffAtMs - b.cutoffAtMs || a.carrier.localeCompare(b.carrier));
+}
+
+/**
+ * Waves falling behind (P1.8, P1.9): their pack-by time (`packLeadMs` before the cut-off) has passed
+ * and orders are still at the pick or pack station. What a shift lead watches before the courier comes.
+ */
+export function wavesBehindOnPacking(waves: readonly Wave[], nowMs: number, packLeadMs: number = STATION_LEAD_MS.pack): Array<{ key: string; carrier: CarrierCode; cutoffAtMs: number; notPacked: number }> {
+  return waves
+    .filter((w) => w.cutoffAtMs - packLeadMs <= nowMs)
+    .map((w) => ({ key: w.key, carrier: w.carrier, cutoffAtMs: w.cutoffAtMs, notPacked: w.counts.pick + w.counts.pack }))
+    .filter((w) => w.notPacked > 0);
 }
 
 const stepRank = (s: StationStep) => ({ pick: 0, pack: 1, handover: 2 })[s];

@@ -5,7 +5,9 @@
  *   status="5xx"), `boxflow_http_request_duration_seconds{method,route,status}` (duration);
  * - what a shift lead watches, read from the app database at scrape time: orders by status, open
  *   tasks by kind and age bucket, orders at risk of missing ship-by, SLA breaches today, stuck orders
- *   (Temporal visibility, web/services/stuck-orders.ts), the customer-notification outbox backlog.
+ *   (Temporal visibility, web/services/stuck-orders.ts), the customer-notification outbox backlog,
+ *   the outbound-webhook delivery backlog, and (stations mode) waves past their pack-by time with
+ *   orders not packed.
  *
  * /metrics is not public: with BOXFLOW_METRICS_KEY set it needs `Authorization: Bearer <key>`;
  * without it only loopback callers get it (req.ip, which honours X-Forwarded-For from a proxy on
@@ -15,6 +17,9 @@ import crypto from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import client from 'prom-client';
 import type { Db } from '../db/knex';
+import { countUndeliveredByStatus } from '../db/outbound-webhooks';
+import { listFloorOrders } from '../db/warehouse';
+import { buildWaves, wavesBehindOnPacking } from '../domain/waves';
 import { dbTime } from '../db/time';
 
 /** Open-task age buckets (label `age`), by how long the task has waited for a person. */
@@ -137,6 +142,27 @@ export function createWebMetrics(opts: WebMetricsOptions): WebMetrics {
       for (const s of ['pending', 'sending', 'failed']) this.set({ status: s }, 0);
       const rows: Array<{ status: string; n: number | string }> = await db('notifications').whereNot('status', 'sent').select('status').count({ n: '*' }).groupBy('status') as never;
       for (const r of rows) this.set({ status: String(r.status) }, Number(r.n));
+    },
+  });
+  new client.Gauge({
+    name: 'boxflow_outbound_webhook_deliveries',
+    help: 'Outbound webhook deliveries not yet delivered, by status (pending, sending, retrying, failed)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [status, n] of Object.entries(await countUndeliveredByStatus(db))) this.set({ status }, n);
+    },
+  });
+  new client.Gauge({
+    name: 'boxflow_wave_orders_not_packed',
+    help: 'Orders still at the pick or pack station in waves whose pack-by time (2 h before the carrier cut-off) has passed, by carrier (stations mode)',
+    labelNames: ['carrier'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const at = now();
+      for (const w of wavesBehindOnPacking(buildWaves(await listFloorOrders(db), at), at)) this.inc({ carrier: w.carrier }, w.notPacked);
     },
   });
   if (opts.countStuckOrders) {

@@ -11,6 +11,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { Writable } from 'node:stream';
 import knex from 'knex';
+import { createSubscription } from '../../db/outbound-webhooks';
+import { dbTime } from '../../db/time';
 import { buildPolicy } from '../../domain/policy';
 import { createLogger } from '../../observability/logger';
 import { loadObservabilitySettings } from '../../observability/settings';
@@ -96,7 +98,7 @@ describe('metrics', () => {
     expect(sample(web1, 'boxflow_http_requests_total', placed)).toBe(sample(web0, 'boxflow_http_requests_total', placed) + 1);
     expect(sample(web1, 'boxflow_http_request_duration_seconds_count', placed)).toBe(sample(web0, 'boxflow_http_request_duration_seconds_count', placed) + 1);
     expect(sample(web1, 'boxflow_orders', { status: 'shipped' })).toBe(sample(web0, 'boxflow_orders', { status: 'shipped' }) + 1);
-    for (const gauge of ['boxflow_stuck_orders', 'boxflow_orders_at_risk', 'boxflow_sla_breaches_today', 'boxflow_notification_outbox', 'boxflow_open_tasks']) {
+    for (const gauge of ['boxflow_stuck_orders', 'boxflow_orders_at_risk', 'boxflow_sla_breaches_today', 'boxflow_notification_outbox', 'boxflow_open_tasks', 'boxflow_outbound_webhook_deliveries', 'boxflow_wave_orders_not_packed']) {
       expect(web1).toContain(`# TYPE ${gauge} gauge`);
     }
 
@@ -108,7 +110,24 @@ describe('metrics', () => {
     expect(worker1).toContain('temporal_workflow_task_schedule_to_start_latency');
   });
 
-  test('/metrics answers loopback callers only, or callers with BOXFLOW_METRICS_KEY', async () => {
+  test('the outbound-webhook backlog gauge counts deliveries not yet delivered, by status', async () => {
+  const scrape = async () => (await request(h.app).get('/metrics')).text;
+  const before = await scrape();
+  const { subscription } = await createSubscription(h.db, { name: 'metrics test', url: 'https://erp.example/hooks', eventTypes: ['order.shipped'], createdBy: 'test' });
+  const now = dbTime();
+  await h.db('webhook_deliveries').insert([
+    { id: 'whd_metrics_1', event_id: 'evt_metrics_1', subscription_id: subscription.id, status: 'failed', created_at: now },
+    { id: 'whd_metrics_2', event_id: 'evt_metrics_2', subscription_id: subscription.id, status: 'retrying', created_at: now },
+    { id: 'whd_metrics_3', event_id: 'evt_metrics_3', subscription_id: subscription.id, status: 'delivered', created_at: now },
+  ]);
+  const after = await scrape();
+  expect(sample(after, 'boxflow_outbound_webhook_deliveries', { status: 'failed' })).toBe(sample(before, 'boxflow_outbound_webhook_deliveries', { status: 'failed' }) + 1);
+  expect(sample(after, 'boxflow_outbound_webhook_deliveries', { status: 'retrying' })).toBe(sample(before, 'boxflow_outbound_webhook_deliveries', { status: 'retrying' }) + 1);
+  expect(after).not.toMatch(/boxflow_outbound_webhook_deliveries\{status="delivered"\}/);
+  await h.db('webhook_deliveries').whereIn('id', ['whd_metrics_1', 'whd_metrics_2', 'whd_metrics_3']).delete();
+});
+
+test('/metrics answers loopback callers only, or callers with BOXFLOW_METRICS_KEY', async () => {
     expect((await request(h.app).get('/metrics').set('X-Forwarded-For', '203.0.113.9')).status).toBe(404);
     const keyed = createApp({ db: h.db, temporal: { client: h.client, taskQueue: h.taskQueue, policy: undefined as never }, apiKey: API_KEY, ops: { metricsKey: 'scrape-secret' } });
     expect((await request(keyed).get('/metrics')).status).toBe(404);

@@ -106,6 +106,8 @@ describe('alert rules (YAML shape check)', () => {
     has('BoxflowStuckOrders', /^boxflow_stuck_orders > 0$/, '15m');
     has('BoxflowSlaBreach', 'boxflow_sla_breaches_today');
     has('BoxflowNotificationOutboxBacklog', 'boxflow_notification_outbox');
+    has('BoxflowOutboundWebhookBacklog', 'boxflow_outbound_webhook_deliveries');
+    has('BoxflowWaveNotPacked', 'boxflow_wave_orders_not_packed');
     has('BoxflowWeb5xx', /boxflow_http_requests_total\{status=~"5\.\."\}/);
   });
 

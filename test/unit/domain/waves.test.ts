@@ -1,4 +1,4 @@
-import { buildWaves, compareBins, FloorOrder, parseWaveKey, pickList, waveOf } from '../../../domain/waves';
+import { buildWaves, compareBins, FloorOrder, parseWaveKey, pickList, waveOf, wavesBehindOnPacking } from '../../../domain/waves';
 
 // 2026-12-03 08:00 UTC = 16:00 in Shanghai: FedEx (15:30) has left, YTO (17:00) and SF (18:00) have not.
 const NOW = Date.UTC(2026, 11, 3, 8, 0);
@@ -51,4 +51,23 @@ test('a wave key has the shape date:carrier, with a real date and a carrier we s
   for (const bad of ['2026-02-29:SF', '2026-13-01:SF', '2026-00-10:SF', '2026-12-00:SF', '2026-12-32:SF', '2100-02-29:SF', '2026-12-03:UPS', '2026-12-03:sf', '2026-12-03', ':SF', '2026-12-03:SF ', ' 2026-12-03:SF', '2026-12-03:constructor', '999999', '', '<script>', '\u0000', 20261203, null, undefined, ['2026-12-03:SF']]) {
     expect([bad, parseWaveKey(bad)]).toEqual([bad, undefined]);
   }
+});
+
+test('a wave is behind once its pack-by time (2 h before the cut-off) has passed with orders not packed', () => {
+  const orders = [
+    order('O1', 'YTO', 'pick', [['A', 1, null]]),
+    order('O2', 'YTO', 'pack', [['B', 1, null]]),
+    order('O3', 'YTO', 'handover', [['C', 1, null]]),
+    order('O4', 'SF', 'pick', [['D', 1, null]]),
+  ];
+  // 16:00 local: YTO leaves at 17:00 (pack-by 15:00, passed), SF at 18:00 (pack-by 16:00, due now).
+  expect(wavesBehindOnPacking(buildWaves(orders, NOW), NOW)).toEqual([
+    { key: '2026-12-03:YTO', carrier: 'YTO', cutoffAtMs: Date.UTC(2026, 11, 3, 9, 0), notPacked: 2 },
+    { key: '2026-12-03:SF', carrier: 'SF', cutoffAtMs: Date.UTC(2026, 11, 3, 10, 0), notPacked: 1 },
+  ]);
+  // 14:59 local: nothing is behind yet.
+  const early = NOW - 61 * 60_000;
+  expect(wavesBehindOnPacking(buildWaves(orders, early), early)).toEqual([]);
+  // Only parcels waiting for the courier: packed, nothing behind.
+  expect(wavesBehindOnPacking(buildWaves([orders[2]], NOW), NOW)).toEqual([]);
 });
