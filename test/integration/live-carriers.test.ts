@@ -130,13 +130,19 @@ test('SF rejects the destination (20036): the next carrier books it (P2.4)', asy
   expect(notes.map((n) => n.detail).join(' ')).toMatch(/SF 20036/);
 });
 
-test('a Kuaidi100 push with a bad sign, or a changed param, is refused with nothing written', async () => {
+/** An SF order placed, shipped, and its waybill subscribed with Kuaidi100 by the tracking workflow. */
+async function shippedWithSfAndSubscribed() {
   const order = sfOrder();
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
   const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
   const nu = shipment.tracking_no as string;
   await waitFor(`${nu} subscribed with Kuaidi100`, async () => k100.subscriptions.get(nu));
+  return { order, shipment, nu };
+}
+
+test('a Kuaidi100 push with a bad sign, or a changed param, is refused with nothing written', async () => {
+  const { order, shipment, nu } = await shippedWithSfAndSubscribed();
   const before = await eventsOf(shipment.id);
   k100.scan(nu, { time: bjt(-5), context: '快件已签收', state: '3' });
 
@@ -210,12 +216,7 @@ test('signed but hostile Kuaidi100 pushes get a 4xx with a clear message and wri
 });
 
 test('without pushes, the poll of Kuaidi100\'s real-time query (signed with key and customer) takes the parcel to delivered', async () => {
-  const order = sfOrder();
-  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
-  expect((await orderResult(h, order.orderNo)).status).toBe('shipped');
-  const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
-  const nu = shipment.tracking_no as string;
-  await waitFor(`${nu} subscribed with Kuaidi100`, async () => k100.subscriptions.get(nu));
+  const { order, shipment, nu } = await shippedWithSfAndSubscribed();
   k100.scan(nu, { time: bjt(-30), context: '顺丰速运 已收取快件', state: '1' });
   k100.scan(nu, { time: bjt(-10), context: '快件已放入丰巢柜', state: '5', statusCode: '501' });
   k100.scan(nu, { time: bjt(-1), context: '快件已签收', state: '3' });
