@@ -33,7 +33,7 @@ import { mapLimit, percentile, rssSampler, sampleOrderBody, spawnNode, stopChild
 import { freePort, startDevServer } from './dev-server';
 import { checkWorkflowsAgree } from './ledger';
 
-const API_KEY = 'bench-api-key';
+const API_KEY = 'bench-launch-api-key-0123456789abcdef';
 const LIMITED_SKU = 'BB-LABUBU-V3';
 /** Regular items and their catalog prices (db/seed.ts), stocked for every order. */
 const REGULAR: Record<string, number> = { 'BB-MOLLY-SPACE': 69, 'CANDY-TOY-HIRONO': 39, 'PL-LABUBU-30': 399 };
