@@ -334,6 +334,7 @@ const MESSAGES = {
   'console.notCertified': { zh: '您还没有此步骤的有效培训认证,暂不能决策。', en: 'You need a valid training certificate for this step before you can decide.' },
   'console.readOnly': { zh: '只读:只有主管可以决策。', en: 'Read only: only supervisors decide.' },
   'console.shortage': { zh: '需要 {requested},可用 {available}', en: '{requested} wanted, {available} available' },
+  'console.restockWait': { zh: '自 {since} 起等待补货({days} 天),等待中的商品行:{lines}', en: 'Waiting for restock since {since} ({days} days); line(s) waiting: {lines}' },
   'console.correctedAddress': { zh: '更正后的地址(用于“更正后重新提交”)', en: 'Corrected address (for “correct and resubmit”)' },
   'console.addr.name': { zh: '收件人', en: 'Name' },
   'console.addr.phone': { zh: '电话', en: 'Phone' },

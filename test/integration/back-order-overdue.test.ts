@@ -67,6 +67,11 @@ test('the restock arrives while the task is open: the task is withdrawn and the 
   expect((await h.api().get('/api/catalog/restock-waits')).body).toEqual([{ sku: SKU, orders: 1, units: 1 }]);
   const supervisor = await signIn(h, 'supervisor');
   expect((await supervisor.agent.get('/catalog').set('Accept-Language', 'en')).text).toContain(`${SKU}: 1 order(s) waiting for restock (1 unit(s))`);
+  const page = await supervisor.agent.get(`/console/tasks/${task.id}`).set('Accept-Language', 'en');
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('Restock overdue');
+  expect(page.text).toContain('Cancel the waiting lines and refund');
+  expect(page.text).toMatch(/Waiting for restock since [0-9-]+ [0-9:]+ \([0-9.]+ days\); line\(s\) waiting: [0-9]+/);
 
   const restock = await h.api().post(`/api/inventory/${SKU}/restock`).send({ quantity: 1 });
   expect(restock.status).toBe(200);

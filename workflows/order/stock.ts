@@ -150,10 +150,12 @@ export const BACK_ORDER_OVERDUE_PATCH = 'back-order-overdue-task';
  *
  * History: while the task is open the run cannot continue as new (the TaskDesk's open task is not
  * carried), and the hourly looks go on (they are how a lost restock signal is noticed, and a restock
- * must close the task). One look costs about a dozen events, so a task open for weeks would grow the
- * run by ~300 events a day past its budget. The task's own deadline (back_order_overdue, 48 h of
- * business time, default keep_waiting) bounds that: at most ~48 looks (~600 events) beyond
- * the budget, after which the run continues as new at its next look as before.
+ * must close the task). One look costs about 8–9 events, so a task left open for weeks would grow the
+ * run by ~200 events a day past its budget (2,000 by default) and, over months, towards Temporal's
+ * 10,240-event warning. The task's own deadline (back_order_overdue, 48 h of business time, default
+ * keep_waiting) bounds that: at most 48 looks (measured ~400 events, test/time-skipping/
+ * back-order-overdue.test.ts) beyond the budget; then the clock restarts, the run continues as new
+ * at its next look, and the task can come back only after another `afterMs`.
  */
 export async function waitForBackOrdersOrAsk(
   ctx: OrderContext,
@@ -172,13 +174,14 @@ export async function waitForBackOrdersOrAsk(
   ctx.progress.waitingFor = `restock of back-ordered line(s) ${lineIds.join(', ')}`;
   const lookEvery = safetyNetMs(ctx.policy, RESTOCK_LOOK_EVERY_MS);
   let asking: Promise<void> | undefined;
+  let opened = false;
   let decision: string | undefined;
   for (;;) {
     const overdueIn = backOrderOverdueInMs(since, afterMs, Date.now());
     if (!asking && overdueIn <= 0) {
       const waiting = lineIds.filter((id) => !filled.has(id));
       asking = desk
-        .ask('back_order_overdue', { lineIds: waiting, waitingSince: new Date(since).toISOString(), waitedDays: Math.round(((Date.now() - since) / ctx.policy.timeScale / 86_400_000) * 10) / 10 }, `restock of line(s) ${waiting.join(', ')}, overdue`)
+        .ask('back_order_overdue', { lineIds: waiting, waitingSince: new Date(since).toISOString(), waitedDays: Math.round(((Date.now() - since) / ctx.policy.timeScale / 86_400_000) * 10) / 10 }, `restock of line(s) ${waiting.join(', ')}, overdue`, undefined, () => (opened = true))
         .then((d) => {
           decision = d;
         });
@@ -192,6 +195,7 @@ export async function waitForBackOrdersOrAsk(
       await asking;
       const d = decision;
       asking = undefined;
+      opened = false;
       decision = undefined;
       if (d === 'cancel_order') throw new OrderCancellation('P1.10: the restock wait ran over; cancelled by decision');
       if (d === 'cancel_waiting_lines') return cancelWaitingLines(ctx, lineIds, filled);
@@ -201,6 +205,8 @@ export async function waitForBackOrdersOrAsk(
     if (!woke && !asking) await checkpoint(since);
   }
   if (asking) {
+    // A restock that came while the task was being opened: withdraw it once it is open (not at its deadline).
+    await condition(() => opened || decision !== undefined);
     await desk.withdrawOpen('back_order_overdue', 'the restock arrived');
     await asking;
     if (decision === 'cancel_order') throw new OrderCancellation('P1.10: the restock wait ran over; cancelled by decision');
