@@ -5,8 +5,11 @@
  * refunds them and ships the rest, or cancels an order left with nothing; a restock that arrives
  * while the task is open withdraws it and the order ships. The ledger holds.
  */
+import request from 'supertest';
 import { setOnHand } from '../../db/inventory';
-import { createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, sampleOrder, signIn, waitFor } from '../support/harness';
+import { buildPolicy, FulfillmentPolicy } from '../../domain/policy';
+import { createApp } from '../../web/app';
+import { API_KEY, createHarness, Harness, maybeRecordHistory, openTaskOf, orderResult, sampleOrder, signIn, waitFor, workflowHandle } from '../support/harness';
 import { expectLedgerHolds } from '../support/ledger';
 
 let h: Harness;
@@ -85,4 +88,26 @@ test('the restock arrives while the task is open: the task is withdrawn and the 
   expect((await h.api().post(`/api/tasks/${task.id}/decision`).send({ decision: 'cancel_order', decidedBy: 'supervisor.chen' })).status).not.toBe(200);
   await waitFor('the restock wait summary to empty', async () => (await h.api().get('/api/catalog/restock-waits')).body.length === 0);
   await maybeRecordHistory(h, order.orderNo, 'v8-back-order-overdue-withdrawn-on-restock');
+});
+
+test('an order accepted under a policy without the set time (before it existed) waits past it and never asks', async () => {
+  const { backOrderTaskAfterMs, ...before } = buildPolicy({ timeScale: h.settings.timeScale, backOrderTaskAfterDays: h.settings.backOrderTaskAfterDays });
+  const legacyPolicy: FulfillmentPolicy = before;
+  const legacyApp = createApp({ db: h.db, temporal: { client: h.client, taskQueue: h.taskQueue, policy: legacyPolicy }, apiKey: API_KEY });
+  const order = sampleOrder({ lines: [{ sku: SKU, quantity: 1, unitPrice: 299 }] });
+  expect((await request(legacyApp).post('/api/orders').set('Authorization', `Bearer ${API_KEY}`).send(order)).status).toBe(201);
+
+  // Hourly looks (3.6 s here) until twice the set time has passed in the order's own history.
+  const looksNeeded = Math.ceil((2 * backOrderTaskAfterMs!) / (3_600_000 * h.settings.timeScale));
+  await waitFor(`${looksNeeded} looks at the back-orders`, async () => {
+    const events = (await workflowHandle(h, order.orderNo).fetchHistory()).events ?? [];
+    return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'filledBackOrderLines').length >= looksNeeded;
+  }, 120_000);
+  expect(await overdueTasks(order.orderNo)).toEqual([]);
+  expect((await h.db('orders').where({ order_no: order.orderNo }).first()).status).toBe('back_ordered');
+
+  const restock = await h.api().post(`/api/inventory/${SKU}/restock`).send({ quantity: 1 });
+  expect(restock.body.filled).toEqual([order.orderNo]);
+  expect(['shipped', 'delivered']).toContain((await orderResult(h, order.orderNo, 180_000)).status);
+  expect(await overdueTasks(order.orderNo)).toEqual([]);
 });
