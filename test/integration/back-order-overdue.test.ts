@@ -61,6 +61,17 @@ test('overdue, cancel the waiting lines of an order with nothing else: the order
   expect(await refunded(order.orderNo)).toBe(598);
 });
 
+test('overdue, cancel the order: the in-stock line is released, everything refunded; the task closed as decided', async () => {
+  const order = sampleOrder({ lines: [{ sku: 'BB-MOLLY-SPACE', quantity: 1, unitPrice: 69 }, { sku: SKU, quantity: 1, unitPrice: 299 }] });
+  expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
+  const task = await openTaskOf(h, order.orderNo, 'back_order_overdue', 90_000);
+  expect((await h.api().post(`/api/tasks/${task.id}/decision`).send({ decision: 'cancel_order', decidedBy: 'supervisor.chen', note: 'the customer asked to cancel' })).status).toBe(200);
+  expect((await orderResult(h, order.orderNo, 180_000)).status).toBe('cancelled');
+  expect(await refunded(order.orderNo)).toBe(368);
+  expect((await overdueTasks(order.orderNo)).map((t) => [t.status, t.decision])).toEqual([['decided', 'cancel_order']]);
+  expect((await h.db('order_lines').where({ order_no: order.orderNo })).every((l) => Number(l.reserved_quantity) === 0)).toBe(true);
+});
+
 test('the restock arrives while the task is open: the task is withdrawn and the order ships', async () => {
   const order = sampleOrder({ lines: [{ sku: SKU, quantity: 1, unitPrice: 299 }] });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
