@@ -28,6 +28,8 @@ export interface Settings {
   stockoutDefault: string | undefined;
   /** History events after which a long-waiting workflow run continues as new (default 2,000; lower it to watch it happen). */
   continueAsNewAfterEvents: number | undefined;
+  /** BOXFLOW_BACK_ORDER_TASK_AFTER_DAYS: days (business time, scaled) of waiting for restock before a back_order_overdue task opens (default 14). */
+  backOrderTaskAfterDays: number | undefined;
   /** BOXFLOW_WAREHOUSE: `auto` (default; tests, bench, chaos) or `stations` (people at stations; what npm start runs). */
   warehouse: 'auto' | 'stations';
   /** BOXFLOW_CODEC_KEYS: payload encryption keys, "<id>:<base64 32 bytes>,…", the first encrypting (worker/encryption-codec.ts). */
@@ -91,6 +93,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     warehouse: warehouseMode(env.BOXFLOW_WAREHOUSE),
     codecKeys: env.BOXFLOW_CODEC_KEYS || undefined,
     workerVersion: workerVersion(env.BOXFLOW_DEPLOYMENT_NAME, env.BOXFLOW_BUILD_ID),
+    backOrderTaskAfterDays: env.BOXFLOW_BACK_ORDER_TASK_AFTER_DAYS ? positiveNumber('BOXFLOW_BACK_ORDER_TASK_AFTER_DAYS', env.BOXFLOW_BACK_ORDER_TASK_AFTER_DAYS, 14) : undefined,
     continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

@@ -75,6 +75,19 @@ export async function cancelBackOrdersForOrder(db: Db, orderNo: string): Promise
   return db('back_orders').where({ order_no: orderNo, status: 'waiting' }).update({ status: 'cancelled' });
 }
 
+/**
+ * Issue 15 supervisor summary: every back-order still waiting for restock whose line is still open
+ * (a line cancelled while waiting leaves its back-order row waiting until the SKU's next allocation).
+ */
+export async function listWaitingRestockLines(db: Db): Promise<Array<{ sku: string; orderNo: string; quantity: number }>> {
+  const rows = await db('back_orders as b')
+    .join('order_lines as l', 'l.id', 'b.line_id')
+    .where('b.status', 'waiting')
+    .whereNotIn('l.status', ['cancelled', 'shipped'])
+    .select('b.sku', 'b.order_no', 'b.quantity');
+  return rows.map((r: Record<string, any>) => ({ sku: r.sku, orderNo: r.order_no, quantity: Number(r.quantity) }));
+}
+
 /** Units of the SKU that waiting back-orders still need. */
 export async function countBackOrdered(db: Db, sku: string): Promise<number> {
   const [row] = await db('back_orders').where({ sku, status: 'waiting' }).sum({ n: 'quantity' });

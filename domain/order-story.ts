@@ -144,6 +144,7 @@ const KIND_NAMES: Record<string, Bi> = {
   pick_overdue: { zh: '拣货超时', en: 'not picked in time' },
   pack_overdue: { zh: '打包超时', en: 'not packed in time' },
   handover_missed: { zh: '未赶上揽收', en: 'missed the courier pickup' },
+  back_order_overdue: { zh: '补货等待超时', en: 'restock took too long' },
 };
 
 const TRACKING: Record<string, Bi> = {

@@ -36,6 +36,12 @@ export interface FulfillmentPolicy {
    * Absent under an accelerated clock and in orders started before it existed.
    */
   stationCutoffs?: StationCutoffRules;
+  /**
+   * Issue 15: how long (scaled) an order may wait for restock of its back-ordered lines before a
+   * back_order_overdue task asks a supervisor (keep waiting, cancel the waiting lines, cancel the
+   * order). Absent in orders started before it existed: they never open that task.
+   */
+  backOrderTaskAfterMs?: number;
 }
 
 export const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
@@ -54,8 +60,11 @@ export function safetyNetMs(policy: FulfillmentPolicy, everyMs: number): number 
 }
 
 export const DEFAULT_PAYMENT_DEADLINE_MS = 30 * 60 * 1000;
+/** Issue 15: a restock wait longer than this (business time, unscaled) opens a back_order_overdue task. */
+export const DEFAULT_BACK_ORDER_TASK_AFTER_DAYS = 14;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string; continueAsNewAfterEvents?: number; warehouse?: WarehouseMode }): FulfillmentPolicy {
+export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string; continueAsNewAfterEvents?: number; warehouse?: WarehouseMode; backOrderTaskAfterDays?: number }): FulfillmentPolicy {
   const s = opts.timeScale;
   const taskDeadlineMs = {} as Record<TaskKind, number>;
   for (const [kind, spec] of Object.entries(TASK_KINDS)) taskDeadlineMs[kind as TaskKind] = Math.round(spec.deadlineMs * s);
@@ -68,6 +77,8 @@ export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string;
   }
   const warehouse = opts.warehouse ?? 'auto';
   if (!WAREHOUSE_MODES.includes(warehouse)) throw new Error(`warehouse mode must be one of ${WAREHOUSE_MODES.join(', ')}`);
+  const backOrderTaskAfterDays = opts.backOrderTaskAfterDays ?? DEFAULT_BACK_ORDER_TASK_AFTER_DAYS;
+  if (!Number.isFinite(backOrderTaskAfterDays) || backOrderTaskAfterDays <= 0) throw new Error('the back-order task time must be a positive number of days');
   return {
     timeScale: s,
     paymentDeadlineMs: Math.round(DEFAULT_PAYMENT_DEADLINE_MS * s),
@@ -76,6 +87,7 @@ export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string;
     taskDeadlineMs,
     taskDefaults,
     continueAsNewAfterEvents: opts.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
+    backOrderTaskAfterMs: Math.round(backOrderTaskAfterDays * DAY_MS * s),
     // Auto orders carry no station fields: their policy (and so their history) stays as it was.
     ...(warehouse === 'stations'
       ? {
@@ -88,4 +100,8 @@ export function buildPolicy(opts: { timeScale: number; stockoutDefault?: string;
   };
 }
 
-export const DEFAULT_POLICY: FulfillmentPolicy = buildPolicy({ timeScale: 1 });
+/**
+ * The policy of orders started without one (before policies existed): as they ran then, so without
+ * the settings added since that change what a waiting order does (backOrderTaskAfterMs).
+ */
+export const DEFAULT_POLICY: FulfillmentPolicy = (({ backOrderTaskAfterMs: _none, ...rest }) => rest)(buildPolicy({ timeScale: 1 }));

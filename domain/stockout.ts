@@ -45,3 +45,27 @@ export function sellOutSummary(lines: SellOutLine[]): Array<{ sku: string; lines
     .map(([sku, e]) => ({ sku, lines: e.lines, units: e.units }))
     .sort((a, b) => b.lines - a.lines || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
+
+/**
+ * Issue 15: how long until a restock wait that began at `sinceMs` has lasted `afterMs` (the order's
+ * backOrderTaskAfterMs); zero or less: the back_order_overdue task is due now.
+ */
+export function backOrderOverdueInMs(sinceMs: number, afterMs: number, nowMs: number): number {
+  return sinceMs + afterMs - nowMs;
+}
+
+/**
+ * The supervisor's summary of restock waits: per SKU, how many orders (and units) wait for it.
+ * One row per waiting back-order line; an order with two lines of a SKU counts once. Most orders first, then by SKU.
+ */
+export function restockWaitSummary(lines: Array<{ sku: string; orderNo: string; quantity: number }>): Array<{ sku: string; orders: number; units: number }> {
+  const by = new Map<string, { orders: Set<string>; units: number }>();
+  for (const l of lines) {
+    const e = by.get(l.sku) ?? by.set(l.sku, { orders: new Set(), units: 0 }).get(l.sku)!;
+    e.orders.add(l.orderNo);
+    e.units += l.quantity;
+  }
+  return [...by.entries()]
+    .map(([sku, e]) => ({ sku, orders: e.orders.size, units: e.units }))
+    .sort((a, b) => b.orders - a.orders || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}

@@ -196,4 +196,20 @@ export const TASK_KINDS: Record<TaskKind, TaskKindSpec> = {
       cancel_order: { en: 'Cancel the order (only while none of its parcels has been scanned out): void the waybill and refund.', zh: '取消订单(仅限尚无包裹交接时):作废运单并退款。' },
     },
   },
+  back_order_overdue: {
+    // Issue 15: an order has waited for restock of its back-ordered lines (SKUs `restockable`, or a
+    // supervisor's wait_for_restock) longer than its policy's backOrderTaskAfterMs. Withdrawn by
+    // itself when the restock arrives while it is open. Its deadline (default: keep waiting) is what
+    // keeps the order's history bounded: no run continues as new while a task is open.
+    step: 'P1.10',
+    options: ['keep_waiting', 'cancel_waiting_lines', 'cancel_order'],
+    defaultOption: 'keep_waiting',
+    deadlineMs: 48 * H,
+    priority: 60,
+    explain: {
+      keep_waiting: { en: 'Keep waiting for the restock; the clock starts again and this question comes back after another period.', zh: '继续等待补货;重新计时,再过一个周期仍未到货时会再次询问。' },
+      cancel_waiting_lines: { en: 'Cancel the lines still waiting and refund them; the rest ships (or the order is cancelled if nothing is left).', zh: '取消仍在等待补货的商品行并退款;其余照常发货(若已无可发商品则取消订单)。' },
+      cancel_order: { en: 'Cancel the whole order, release its stock and refund it.', zh: '取消整单,释放库存并退款。' },
+    },
+  },
 };

@@ -138,5 +138,6 @@ export type TaskKind =
   | 'step_failed'
   | 'pick_overdue'
   | 'pack_overdue'
-  | 'handover_missed';
+  | 'handover_missed'
+  | 'back_order_overdue';
 

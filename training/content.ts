@@ -118,6 +118,7 @@ export const TASK_KIND_MODULES: Record<string, string> = Object.freeze({
   pick_overdue: 'picking-scheduling', // P1.8 (stations mode)
   pack_overdue: 'picking-scheduling', // P1.5 (stations mode)
   handover_missed: 'shipping-carriers', // P2.2 (stations mode)
+  back_order_overdue: 'supervisor-stuck-tasks', // P1.10: a restock wait ran past its time (issue 15)
 });
 
 /**

@@ -77,7 +77,7 @@ export async function createTimeSkippingWorld(opts: { env?: Record<string, strin
       workflowBundlePath: process.env.BOXFLOW_TIME_SKIPPING_BUNDLE,
     });
     const running = worker.run();
-    const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse });
+    const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse, backOrderTaskAfterDays: settings.backOrderTaskAfterDays });
     const app = createApp({ db, temporal: { client: env.client, taskQueue, policy }, apiKey: API_KEY, webhookSecrets: TEST_WEBHOOK_SECRETS });
     return {
       env,

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { listCatalog, listSellOutLines, setStockoutPolicy, UnknownCatalogSkuError } from '../../db/catalog';
 import type { Db } from '../../db/knex';
-import { isStockoutPolicy, sellOutSummary, STOCKOUT_POLICIES } from '../../domain/stockout';
+import { listWaitingRestockLines } from '../../db/back-orders';
+import { isStockoutPolicy, restockWaitSummary, sellOutSummary, STOCKOUT_POLICIES } from '../../domain/stockout';
 import type { ValidationIssue } from '../../domain/types';
 import { callerName } from './auth';
 
@@ -29,6 +30,11 @@ export function catalogApi(db: Db): Router {
   /** P1.10: the order lines refunded because a `limited` SKU sold out, per SKU. */
   r.get('/catalog/sell-outs', async (_req, res) => {
     res.json(sellOutSummary(await listSellOutLines(db)));
+  });
+
+  /** Issue 15: per SKU, the orders (and units) waiting for its restock. */
+  r.get('/catalog/restock-waits', async (_req, res) => {
+    res.json(restockWaitSummary(await listWaitingRestockLines(db)));
   });
 
   /** P1.10: `{policy: ask|restockable|limited, reason?, changedBy?}`; audited as the calling key's name (`changedBy` is accepted but chooses nothing, as decidedBy). */

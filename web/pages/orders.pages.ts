@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { listCatalog, listSellOutLines, setStockoutPolicy, UnknownCatalogSkuError } from '../../db/catalog';
-import { isStockoutPolicy, sellOutSummary, STOCKOUT_POLICIES } from '../../domain/stockout';
+import { listWaitingRestockLines } from '../../db/back-orders';
+import { isStockoutPolicy, restockWaitSummary, sellOutSummary, STOCKOUT_POLICIES } from '../../domain/stockout';
 import type { Db } from '../../db/knex';
 import { listOrders } from '../../db/orders';
 import { ORDER_STATUSES } from '../../domain/types';
@@ -29,7 +30,7 @@ export function orderPages(db: Db): Router {
   });
 
   const catalogPage = async (req: Parameters<typeof renderPage>[0], res: Parameters<typeof renderPage>[1], extra: { noticeKey?: string; errorKey?: string } = {}, status = 200) => {
-    await renderPage(req, res, 'catalog', { items: await listCatalog(db), policies: STOCKOUT_POLICIES, sellOuts: sellOutSummary(await listSellOutLines(db)), noticeKey: extra.noticeKey ?? '', errorKey: extra.errorKey ?? '' }, status);
+    await renderPage(req, res, 'catalog', { items: await listCatalog(db), policies: STOCKOUT_POLICIES, sellOuts: sellOutSummary(await listSellOutLines(db)), restockWaits: restockWaitSummary(await listWaitingRestockLines(db)), noticeKey: extra.noticeKey ?? '', errorKey: extra.errorKey ?? '' }, status);
   };
 
   r.get('/catalog', requireRole('staff'), async (req, res) => {

@@ -28,7 +28,7 @@ import { backOrderFilledSignal, cancelOrderUpdate, ParcelTracked, parcelTrackedS
 import { handOverAtStation, shipReservedLines } from './shipping';
 import { SlaState, watchRetailSla } from './sla';
 import { orderProgressQuery } from './state';
-import { handleShortages, waitForBackOrders } from './stock';
+import { BACK_ORDER_OVERDUE_PATCH, handleShortages, waitForBackOrders, waitForBackOrdersOrAsk } from './stock';
 import { TaskDesk } from './task-desk';
 import { HandOverResume, Stations } from './stations';
 import { orderReturn } from '../returns/order-return.workflow';
@@ -62,7 +62,8 @@ export interface OrderWorkflowResult {
 /** Where an order is in its flow, at the points where a run may hand over to the next. */
 export type Stage =
   | { name: 'intake' }
-  | { name: 'restock'; lineIds: number[]; next: ShipStage }
+  /** `since`: when the wait began (issue 15's back_order_overdue clock; set from the first look on, absent before). */
+  | { name: 'restock'; lineIds: number[]; next: ShipStage; since?: number }
   | ShipStage
   | { name: 'follow' };
 /** One round of picking to hand-over; `shipLater` lines wait for restock after it (a partial shipment). */
@@ -222,7 +223,12 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
           break;
         case 'restock': {
           const waiting = stage;
-          await waitForBackOrders(ctx, waiting.lineIds, filledLines, () => checkpoint(waiting));
+          // Issue 15: the order's first wait (nothing shipped yet: round 1, first inspection) asks a
+          // supervisor once it runs past the policy's time; orders whose policy lacks it never do.
+          const overdueAfterMs = waiting.next.round === 1 && waiting.next.inspectionPass === 1 ? policy.backOrderTaskAfterMs : undefined;
+          if (overdueAfterMs && patched(BACK_ORDER_OVERDUE_PATCH)) {
+            await waitForBackOrdersOrAsk(ctx, desk, waiting.lineIds, filledLines, waiting.since ?? Date.now(), overdueAfterMs, (since) => checkpoint({ ...waiting, since }));
+          } else await waitForBackOrders(ctx, waiting.lineIds, filledLines, () => checkpoint(waiting));
           stage = waiting.next;
           break;
         }

@@ -1,6 +1,6 @@
 import { condition, patched } from '@temporalio/workflow';
 import { safetyNetMs } from '../../domain/policy';
-import { splitShortagesByPolicy } from '../../domain/stockout';
+import { backOrderOverdueInMs, splitShortagesByPolicy } from '../../domain/stockout';
 import type { Shortage } from '../../activities/inventory.activities';
 import { db, payment, tellCustomer } from './activities';
 import { OrderCancellation, OrderContext } from './context';
@@ -131,4 +131,103 @@ export async function waitForBackOrders(ctx: OrderContext, lineIds: number[], fi
   }
   ctx.progress.waitingFor = null;
   await ctx.note('back_order_filled', `P1.10: restock arrived for line(s) ${lineIds.join(', ')}`);
+}
+
+/** Orders whose restock wait runs past policy.backOrderTaskAfterMs open a back_order_overdue task (issue 15). */
+export const BACK_ORDER_OVERDUE_PATCH = 'back-order-overdue-task';
+
+/**
+ * Issue 15: waitForBackOrders for an order's first restock wait (before anything shipped), with a
+ * time limit. Once the order has waited `afterMs` since `since` (carried across continue-as-new
+ * through `checkpoint(since)`), ONE back_order_overdue task asks a supervisor:
+ * - keep_waiting (also the default at the task's deadline): the clock starts again from the
+ *   decision, and the question comes back after another `afterMs`;
+ * - cancel_waiting_lines: the lines still waiting are cancelled and refunded; the rest ships, or the
+ *   order is cancelled when nothing is left to ship (as askAboutShortages' cancel_line);
+ * - cancel_order: the order is cancelled (the compensation refunds it).
+ * A restock that arrives while the task is open withdraws it (status cancelled) and the order ships;
+ * only a cancel_order decided before the restock was seen still stands.
+ *
+ * History: while the task is open the run cannot continue as new (the TaskDesk's open task is not
+ * carried), and the hourly looks go on (they are how a lost restock signal is noticed, and a restock
+ * must close the task). One look costs about 8–9 events, so a task left open for weeks would grow the
+ * run by ~200 events a day past its budget (2,000 by default) and, over months, towards Temporal's
+ * 10,240-event warning. The task's own deadline (back_order_overdue, 48 h of business time, default
+ * keep_waiting) bounds that: at most 48 looks (measured ~400 events, test/time-skipping/
+ * back-order-overdue.test.ts) beyond the budget; then the clock restarts, the run continues as new
+ * at its next look, and the task can come back only after another `afterMs`.
+ */
+export async function waitForBackOrdersOrAsk(
+  ctx: OrderContext,
+  desk: TaskDesk,
+  lineIds: number[],
+  filled: Set<number>,
+  since: number,
+  afterMs: number,
+  checkpoint: (since: number) => Promise<void>,
+): Promise<void> {
+  const allFilled = () => lineIds.every((id) => filled.has(id));
+  if (allFilled()) return;
+  if (ctx.progress.status !== 'partially_shipped' && ctx.progress.status !== 'back_ordered') {
+    await ctx.moveTo('back_ordered', `P1.10: back-ordered, waiting for restock (${lineIds.length} line(s))`, { lineIds });
+  }
+  ctx.progress.waitingFor = `restock of back-ordered line(s) ${lineIds.join(', ')}`;
+  const lookEvery = safetyNetMs(ctx.policy, RESTOCK_LOOK_EVERY_MS);
+  let asking: Promise<void> | undefined;
+  let opened = false;
+  let decision: string | undefined;
+  for (;;) {
+    const overdueIn = backOrderOverdueInMs(since, afterMs, Date.now());
+    if (!asking && overdueIn <= 0) {
+      const waiting = lineIds.filter((id) => !filled.has(id));
+      asking = desk
+        .ask('back_order_overdue', { lineIds: waiting, waitingSince: new Date(since).toISOString(), waitedDays: Math.round(((Date.now() - since) / ctx.policy.timeScale / 86_400_000) * 10) / 10 }, `restock of line(s) ${waiting.join(', ')}, overdue`, undefined, () => (opened = true))
+        .then((d) => {
+          decision = d;
+        });
+      asking.catch(() => undefined); // cancelled with the order before anyone decided: handled where awaited
+    }
+    const wakeIn = asking ? lookEvery : Math.max(1, Math.min(lookEvery, overdueIn));
+    const woke = await condition(() => allFilled() || decision !== undefined, wakeIn);
+    if (!woke) for (const id of await db.filledBackOrderLines(ctx.orderNo)) filled.add(id);
+    if (allFilled()) break;
+    if (decision !== undefined) {
+      await asking;
+      const d = decision;
+      asking = undefined;
+      opened = false;
+      decision = undefined;
+      if (d === 'cancel_order') throw new OrderCancellation('P1.10: the restock wait ran over; cancelled by decision');
+      if (d === 'cancel_waiting_lines') return cancelWaitingLines(ctx, lineIds, filled);
+      since = Date.now(); // keep_waiting: the clock starts again
+      continue;
+    }
+    if (!woke && !asking) await checkpoint(since);
+  }
+  if (asking) {
+    // A restock that came while the task was being opened: withdraw it once it is open (not at its deadline).
+    await condition(() => opened || decision !== undefined);
+    await desk.withdrawOpen('back_order_overdue', 'the restock arrived');
+    await asking;
+    if (decision === 'cancel_order') throw new OrderCancellation('P1.10: the restock wait ran over; cancelled by decision');
+  }
+  ctx.progress.waitingFor = null;
+  await ctx.note('back_order_filled', `P1.10: restock arrived for line(s) ${lineIds.join(', ')}`);
+}
+
+/** back_order_overdue → cancel_waiting_lines: cancel and refund the lines not yet filled; nothing left to ship cancels the order. */
+async function cancelWaitingLines(ctx: OrderContext, lineIds: number[], filled: Set<number>): Promise<void> {
+  for (const id of await db.filledBackOrderLines(ctx.orderNo)) filled.add(id);
+  const waiting = lineIds.filter((id) => !filled.has(id));
+  ctx.progress.waitingFor = null;
+  if (!waiting.length) {
+    await ctx.note('back_order_filled', `P1.10: restock arrived for line(s) ${lineIds.join(', ')}`);
+    return;
+  }
+  const { amount } = await db.cancelLines({ orderNo: ctx.orderNo, lineIds: waiting });
+  if (amount > 0) await payment.refundPayment({ orderNo: ctx.orderNo, amount, reason: `P1.10: restock overdue, waiting line(s) cancelled`, idempotencyKey: `refund:${ctx.orderNo}:overdue:${waiting.join('-')}` });
+  await ctx.note('lines_cancelled', `P1.10: restock overdue: cancelled and refunded ${amount.toFixed(2)} ${ctx.order.currency} for line(s) ${waiting.join(', ')}`, { lineIds: waiting, amount });
+  if (amount > 0) await tellCustomer({ orderNo: ctx.orderNo, kind: 'refunded', dedupeKey: `refunded:overdue:${ctx.orderNo}:${waiting.join('-')}`, amount });
+  const reserved = await db.pickLines(ctx.orderNo);
+  if (reserved.lineIds.length === 0) throw new OrderCancellation('P1.10: the restock wait ran over and the waiting lines were cancelled: nothing left to ship');
 }

@@ -133,7 +133,7 @@ describe('shipped training modules', () => {
       .filter(([, id]) => id === 'supervisor-stuck-tasks')
       .map(([k]) => k);
     expect(kinds.sort()).toEqual(
-      ['stockout', 'damaged_goods', 'label_incomplete', 'carrier_rejected', 'customs_hold', 'sla_at_risk', 'group_buy_mismatch', 'step_failed'].sort(),
+      ['stockout', 'damaged_goods', 'label_incomplete', 'carrier_rejected', 'customs_hold', 'sla_at_risk', 'group_buy_mismatch', 'step_failed', 'back_order_overdue'].sort(),
     );
     for (const k of kinds) expect(body).toContain(`(${k})`);
     for (const option of ['wait for restock', 'back-order the rest', 'cancel the line and refund']) {
