@@ -134,8 +134,13 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
     },
 
     /** Cancels lines (nothing of them ships) and returns the amount to refund for them. Idempotent. */
-    async cancelLines(input: { orderNo: string; lineIds: number[] }): Promise<{ amount: number }> {
+    /**
+     * Cancels lines (their amount is what to refund). `releasedSkus`: SKUs whose reserved units went
+     * back on the shelf, to be offered to waiting back-orders (allocateBackOrders).
+     */
+    async cancelLines(input: { orderNo: string; lineIds: number[] }): Promise<{ amount: number; releasedSkus: string[] }> {
       let amount = 0;
+      const released = new Set<string>();
       for (const id of input.lineIds) {
         const line = await db('order_lines').where({ id, order_no: input.orderNo }).first();
         if (!line) continue;
@@ -145,10 +150,11 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
           const changed = await trx('order_lines').where({ id }).whereNot('status', 'cancelled').update({ status: 'cancelled', reserved_quantity: 0 });
           if (changed && line.reserved_quantity > 0) {
             await trx('inventory').where('sku', line.sku).update({ reserved: trx.raw('reserved - ?', [line.reserved_quantity]), updated_at: dbTime() });
+            released.add(line.sku);
           }
         });
       }
-      return { amount: Math.round(amount * 100) / 100 };
+      return { amount: Math.round(amount * 100) / 100, releasedSkus: [...released] };
     },
 
     /** P1.6: which reserved lines lack a label field (name, spec, production date, shelf life). */

@@ -224,7 +224,11 @@ async function cancelWaitingLines(ctx: OrderContext, lineIds: number[], filled: 
     await ctx.note('back_order_filled', `P1.10: restock arrived for line(s) ${lineIds.join(', ')}`);
     return;
   }
-  const { amount } = await db.cancelLines({ orderNo: ctx.orderNo, lineIds: waiting });
+  const { amount, releasedSkus } = await db.cancelLines({ orderNo: ctx.orderNo, lineIds: waiting });
+  // A restock that filled a line between the look above and the cancel put units on it: they go to
+  // the next order waiting, not just back on the shelf. (Histories recorded before cancelLines said
+  // which SKUs it released have no such field, so they replay without this step.)
+  if (releasedSkus?.length) await db.allocateBackOrders(releasedSkus);
   if (amount > 0) await payment.refundPayment({ orderNo: ctx.orderNo, amount, reason: `P1.10: restock overdue, waiting line(s) cancelled`, idempotencyKey: `refund:${ctx.orderNo}:overdue:${waiting.join('-')}` });
   await ctx.note('lines_cancelled', `P1.10: restock overdue: cancelled and refunded ${amount.toFixed(2)} ${ctx.order.currency} for line(s) ${waiting.join(', ')}`, { lineIds: waiting, amount });
   if (amount > 0) await tellCustomer({ orderNo: ctx.orderNo, kind: 'refunded', dedupeKey: `refunded:overdue:${ctx.orderNo}:${waiting.join('-')}`, amount });
