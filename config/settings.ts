@@ -40,7 +40,8 @@ export interface Settings {
   workerVersion: { deploymentName: string; buildId: string } | undefined;
   /**
    * BOXFLOW_SQLITE_READERS: read-only SQLite connections the web process's list pages use beside its
-   * one writer connection (db/knex.ts createReadDb; default 4, 0 = none). Ignored on PostgreSQL.
+   * one writer connection (db/knex.ts createReadDb; default 0 = none: measured, no gain end to end on
+   * two cores, docs/performance.md "Tuning, measured"). Ignored on PostgreSQL.
    */
   sqliteReaders: number;
   /**
@@ -140,7 +141,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     codecKeys: env.BOXFLOW_CODEC_KEYS || undefined,
     workerVersion: workerVersion(env.BOXFLOW_DEPLOYMENT_NAME, env.BOXFLOW_BUILD_ID),
     workerTuning: workerTuning(env),
-    sqliteReaders: countSetting('BOXFLOW_SQLITE_READERS', env.BOXFLOW_SQLITE_READERS, 4, 64),
+    sqliteReaders: countSetting('BOXFLOW_SQLITE_READERS', env.BOXFLOW_SQLITE_READERS, 0, 64),
     continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

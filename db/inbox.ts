@@ -87,18 +87,11 @@ export async function listInbox(db: Db, f: InboxFilter): Promise<{ rows: InboxRo
     .select(
       't.id', 't.order_no', 't.kind', 't.options_json', 't.default_option', 't.deadline', 't.created_at', 't.priority', 't.assignee',
       'o.type as order_type', 'o.status as order_status', 'o.at_risk', 'o.ship_by',
+      db('shipments as s').min('s.carrier').whereRaw('s.order_no = t.order_no').as('carrier'),
     )
     .orderBy(order)
     .limit(f.pageSize)
     .offset((Math.max(1, f.page) - 1) * f.pageSize);
-  // The carrier of each row shown (the first by name, as before): one query for the page's orders
-  // instead of a correlated sub-select per row.
-  const orderNos: string[] = [...new Set<string>(rows.map((r: Record<string, any>) => String(r.order_no)))];
-  const carriers = new Map<string, string>();
-  if (orderNos.length) {
-    const found: Array<Record<string, any>> = await db('shipments').whereIn('order_no', orderNos).groupBy('order_no').select('order_no').min({ carrier: 'carrier' });
-    for (const c of found) if (c.carrier != null) carriers.set(c.order_no, c.carrier);
-  }
   return {
     total: Number(n),
     rows: rows.map((r: Record<string, any>) => {
@@ -117,7 +110,7 @@ export async function listInbox(db: Db, f: InboxFilter): Promise<{ rows: InboxRo
         orderStatus: r.order_status,
         orderAtRisk: Boolean(r.at_risk),
         shipBy: toIso(r.ship_by),
-        carrier: carriers.get(r.order_no) ?? null,
+        carrier: r.carrier ?? null,
         atRisk: Boolean(r.at_risk) || Date.parse(deadline) < riskEdge,
       };
     }),

@@ -43,7 +43,7 @@ async function main() {
     process.exit(1);
   }
   const db = createDb(settings);
-  // SQLite: the list pages read through their own read-only connections (BOXFLOW_SQLITE_READERS).
+  // SQLite with BOXFLOW_SQLITE_READERS > 0: the list pages read through their own read-only connections.
   const readDb = createReadDb(settings, db, settings.sqliteReaders);
   const ops = loadObservabilitySettings();
   // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: HTTP, StartWorkflow (context passed to the workflow), knex.

@@ -83,7 +83,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const db = createDb(settings);
   await migrateToLatest(db);
   await seedDemoCatalog(db);
-  // As the web process does: on SQLite the list pages read through their own read-only connections.
+  // As the web process does: with BOXFLOW_SQLITE_READERS > 0 the list pages read through their own read-only connections.
   const readDb = createReadDb(settings, db, settings.sqliteReaders);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });

@@ -36,8 +36,8 @@ describe('worker tuning settings (BOXFLOW_WORKER_*)', () => {
 });
 
 describe('SQLite read pool setting (BOXFLOW_SQLITE_READERS)', () => {
-  it('defaults to 4 readers, 0 turns the pool off, other values are refused', () => {
-    expect(loadSettings({}).sqliteReaders).toBe(4);
+  it('defaults to none (0), takes a number of readers, refuses other values', () => {
+    expect(loadSettings({}).sqliteReaders).toBe(0);
     expect(loadSettings({ BOXFLOW_SQLITE_READERS: '0' }).sqliteReaders).toBe(0);
     expect(loadSettings({ BOXFLOW_SQLITE_READERS: '8' }).sqliteReaders).toBe(8);
     expect(() => loadSettings({ BOXFLOW_SQLITE_READERS: '-1' })).toThrow(/BOXFLOW_SQLITE_READERS/);
