@@ -40,6 +40,30 @@ export interface Settings {
    * build they started on. Unset (the default, and the dev server's path), no versioning.
    */
   workerVersion: { deploymentName: string; buildId: string } | undefined;
+  /**
+   * BOXFLOW_SQLITE_READERS: read-only SQLite connections the web process's list pages use beside its
+   * one writer connection (db/knex.ts createReadDb; default 0 = none: measured, no gain end to end on
+   * two cores, docs/performance.md "Tuning, measured"). Ignored on PostgreSQL.
+   */
+  sqliteReaders: number;
+  /**
+   * The worker's slots, pollers and sticky cache (BOXFLOW_WORKER_*; worker/create-worker.ts). Unset
+   * fields keep BoxFlow's defaults there (measured, docs/performance.md "Tuning, measured").
+   */
+  workerTuning: WorkerTuning;
+}
+
+export interface WorkerTuning {
+  /** BOXFLOW_WORKER_WORKFLOW_SLOTS: maxConcurrentWorkflowTaskExecutions. */
+  workflowSlots?: number;
+  /** BOXFLOW_WORKER_ACTIVITY_SLOTS: maxConcurrentActivityTaskExecutions. */
+  activitySlots?: number;
+  /** BOXFLOW_WORKER_STICKY_CACHE: maxCachedWorkflows (workflows kept in memory between tasks). */
+  stickyCache?: number;
+  /** BOXFLOW_WORKER_WORKFLOW_POLLERS: maxConcurrentWorkflowTaskPolls. */
+  workflowPollers?: number;
+  /** BOXFLOW_WORKER_ACTIVITY_POLLERS: maxConcurrentActivityTaskPolls. */
+  activityPollers?: number;
 }
 
 function findProjectRoot(): string {
@@ -53,6 +77,31 @@ function positiveNumber(name: string, raw: string | undefined, fallback: number)
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
   return n;
+}
+
+function countSetting(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`${name} must be a whole number from 0 to ${max}, got "${raw}"`);
+  return n;
+}
+
+function optionalCount(name: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function workerTuning(env: NodeJS.ProcessEnv): WorkerTuning {
+  const t: WorkerTuning = {
+    workflowSlots: optionalCount('BOXFLOW_WORKER_WORKFLOW_SLOTS', env.BOXFLOW_WORKER_WORKFLOW_SLOTS, 2, 10_000),
+    activitySlots: optionalCount('BOXFLOW_WORKER_ACTIVITY_SLOTS', env.BOXFLOW_WORKER_ACTIVITY_SLOTS, 1, 10_000),
+    stickyCache: optionalCount('BOXFLOW_WORKER_STICKY_CACHE', env.BOXFLOW_WORKER_STICKY_CACHE, 0, 100_000),
+    workflowPollers: optionalCount('BOXFLOW_WORKER_WORKFLOW_POLLERS', env.BOXFLOW_WORKER_WORKFLOW_POLLERS, 2, 1_000),
+    activityPollers: optionalCount('BOXFLOW_WORKER_ACTIVITY_POLLERS', env.BOXFLOW_WORKER_ACTIVITY_POLLERS, 1, 1_000),
+  };
+  return Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as WorkerTuning;
 }
 
 function warehouseMode(raw: string | undefined): 'auto' | 'stations' {
@@ -94,6 +143,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     codecKeys: env.BOXFLOW_CODEC_KEYS || undefined,
     workerVersion: workerVersion(env.BOXFLOW_DEPLOYMENT_NAME, env.BOXFLOW_BUILD_ID),
     backOrderTaskAfterDays: env.BOXFLOW_BACK_ORDER_TASK_AFTER_DAYS ? positiveNumber('BOXFLOW_BACK_ORDER_TASK_AFTER_DAYS', env.BOXFLOW_BACK_ORDER_TASK_AFTER_DAYS, 14) : undefined,
+    workerTuning: workerTuning(env),
+    sqliteReaders: countSetting('BOXFLOW_SQLITE_READERS', env.BOXFLOW_SQLITE_READERS, 0, 64),
     continueAsNewAfterEvents: env.BOXFLOW_CONTINUE_AS_NEW_AFTER ? Math.round(positiveNumber('BOXFLOW_CONTINUE_AS_NEW_AFTER', env.BOXFLOW_CONTINUE_AS_NEW_AFTER, 2_000)) : undefined,
   };
 }

@@ -82,9 +82,7 @@ export function createDb(settings: Pick<Settings, 'dataDir' | 'databaseUrl'>): D
       pool: { min: 0, max: 10 },
     });
   }
-  const filename = settings.databaseUrl?.startsWith('sqlite:')
-    ? settings.databaseUrl.slice('sqlite:'.length)
-    : path.join(settings.dataDir, 'boxflow.sqlite');
+  const filename = sqliteFilename(settings);
   fs.mkdirSync(path.dirname(filename), { recursive: true });
   return knexFactory({
     client: 'sqlite3',
@@ -106,6 +104,38 @@ export function createDb(settings: Pick<Settings, 'dataDir' | 'databaseUrl'>): D
       },
     },
   });
+}
+
+/**
+ * Readers for the web process's list pages beside the single SQLite writer (issue 15): `readers`
+ * connections to the same file, each `query_only` (a write through one fails) so that WAL lets
+ * them read while the writer connection and the worker write. One writer connection queues every
+ * read of a page behind every other query of the process; these do not. On PostgreSQL (whose pool
+ * already holds several connections) and with `readers` 0, the writer's own instance is returned.
+ * Reads here see every commit made before they start (no read-your-write concern for lists).
+ */
+export function createReadDb(settings: Pick<Settings, 'dataDir' | 'databaseUrl'>, writer: Db, readers: number): Db {
+  if (readers <= 0 || !isSqlite(writer)) return writer;
+  const filename = sqliteFilename(settings);
+  return knexFactory({
+    client: 'sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 0,
+      max: readers,
+      afterCreate(conn: { run: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
+        conn.run('PRAGMA busy_timeout = 10000', (e1) => {
+          if (e1) return done(e1, conn);
+          conn.run('PRAGMA query_only = ON', (e2) => done(e2, conn));
+        });
+      },
+    },
+  });
+}
+
+function sqliteFilename(settings: Pick<Settings, 'dataDir' | 'databaseUrl'>): string {
+  return settings.databaseUrl?.startsWith('sqlite:') ? settings.databaseUrl.slice('sqlite:'.length) : path.join(settings.dataDir, 'boxflow.sqlite');
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {

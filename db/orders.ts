@@ -162,6 +162,28 @@ export async function listOrders(db: Db, f: OrderListFilter): Promise<{ rows: Or
   return { rows: rows.map(orderFromRow), total: Number(n) };
 }
 
+/** A row of the API's order list: what `GET /api/orders` returns and nothing else (no customer or address JSON to read and parse). */
+export interface OrderSummary {
+  orderNo: string;
+  type: OrderType;
+  status: OrderStatus;
+  createdAt: string;
+  shippedAt: string | null;
+}
+
+/** listOrders for the API's list: the same rows and total, five columns each. */
+export async function listOrderSummaries(db: Db, f: OrderListFilter): Promise<{ rows: OrderSummary[]; total: number }> {
+  const base = db('orders').modify((q) => {
+    if (f.status) q.where('status', f.status);
+  });
+  const [{ n }] = await base.clone().count({ n: '*' });
+  const rows = await base.clone().orderBy('created_at', 'desc').limit(f.limit).offset(f.offset).select('order_no', 'type', 'status', 'created_at', 'shipped_at');
+  return {
+    rows: rows.map((r: Record<string, any>) => ({ orderNo: r.order_no, type: r.type, status: r.status, createdAt: toIso(r.created_at)!, shippedAt: toIso(r.shipped_at) })),
+    total: Number(n),
+  };
+}
+
 export async function listOrdersByStatus(db: Db, statuses: OrderStatus[]): Promise<OrderRecord[]> {
   const rows = await db('orders').whereIn('status', statuses).orderBy('created_at');
   return rows.map(orderFromRow);

@@ -27,7 +27,7 @@ import { createDb, Db, migrateToLatest } from '../db/knex';
 import { seedDemoCatalog } from '../db/seed';
 import { dbTime, toIso } from '../db/time';
 import { TASK_KINDS } from '../domain/tasks';
-import { freePort, startDevServer } from './dev-server';
+import { devServerPragmas, freePort, startDevServer } from './dev-server';
 
 const API_KEY = 'bench-api-key-0123456789abcdef-boxflow';
 /** The five durable side effects any fulfillment needs: reserve, charge, book, hand over, notify. */
@@ -462,10 +462,10 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {
     when: new Date().toISOString(),
     machine,
-    settings: { temporal: opts.address ? `server at ${opts.address}` : 'dev server (SQLite)', orders: opts.orders, concurrency: opts.concurrency, devServerPragmas: ['journal_mode=WAL', ...opts.pragmas], workerOptions: opts.workerOptions, appDbSynchronousInWorker: opts.appSynchronous ?? 'default (FULL)' },
+    settings: { temporal: opts.address ? `server at ${opts.address}` : 'dev server (SQLite)', orders: opts.orders, concurrency: opts.concurrency, devServerPragmas: devServerPragmas(opts.pragmas), workerOptions: opts.workerOptions, appDbSynchronousInWorker: opts.appSynchronous ?? 'default (FULL)' },
   };
 
-  if (!opts.address) log(`starting the Temporal dev server (pragmas: ${['journal_mode=WAL', ...opts.pragmas].join(', ')})`);
+  if (!opts.address) log(`starting the Temporal dev server (pragmas: ${devServerPragmas(opts.pragmas).join(', ')})`);
   else log(`measuring against the Temporal server at ${opts.address}`);
   const server = opts.address
     ? { address: opts.address, process: undefined, stop: async () => {} }

@@ -43,6 +43,8 @@ import type { TemporalGateway } from './services/order-intake';
 
 export interface AppDeps {
   db: Db;
+  /** Where the list pages read (`/api/orders`, `/orders`, `/api/tasks`, the console inbox): the SQLite read pool (db/knex.ts createReadDb); default `db`. */
+  readDb?: Db;
   temporal: TemporalGateway;
   apiKey: string;
   /** Sign-in rate limit (tests lower or raise it). */
@@ -66,7 +68,7 @@ export interface AppDeps {
 }
 
 /** The Express app, without listen(): the server entry point and supertest both use it. */
-export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy, providers }: AppDeps): express.Express {
+export function createApp({ db, readDb, temporal, apiKey, auth, dataDir, ops, logger, tracer, webhookSecrets, codec, trustProxy, providers }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(trustProxy ?? process.env.BOXFLOW_TRUST_PROXY));
@@ -114,8 +116,8 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   const api = express.Router();
   api.use(requireApiKey(db, apiKey));
   api.use(express.json({ limit: '100kb', strict: true }));
-  api.use(ordersApi(db, temporal));
-  api.use(tasksApi(db, temporal));
+  api.use(ordersApi(db, temporal, readDb ?? db));
+  api.use(tasksApi(db, temporal, readDb ?? db));
   api.use(afterHandOverApi(db, temporal));
   api.use(catalogApi(db));
   api.use(inventoryApi(db, temporal));
@@ -136,11 +138,11 @@ export function createApp({ db, temporal, apiKey, auth, dataDir, ops, logger, tr
   app.use(authRoutes(db, auth));
   app.use(apiKeyPages(db, apiKey));
   app.use(webhookPages(db, temporal, { allowPrivate: allowPrivateWebhookTargets }));
-  app.use(orderPages(db));
+  app.use(orderPages(db, readDb ?? db));
   app.use(analyticsPages(db));
   app.use(servicePages(db));
   app.use(trainingPages(db, { dataDir: dataDir ?? loadSettings().dataDir }));
-  app.use(consolePages(db, temporal));
+  app.use(consolePages(db, temporal, readDb ?? db));
   app.use(warehousePages(db, temporal, { dataDir: dataDir ?? loadSettings().dataDir }));
   app.use((req, res) => renderPage(req, res, 'error', { messageKey: 'error.notFound' }, 404));
 

@@ -9,7 +9,7 @@ import { loadObservabilitySettings } from '../observability/settings';
 import { logFor } from '../observability/logger';
 import { clientInterceptors, setupTracing, traceKnex } from '../observability/tracing';
 import { buildPolicy } from '../domain/policy';
-import { createDb } from '../db/knex';
+import { createDb, createReadDb } from '../db/knex';
 import { getTrainingModules, TrainingContentError } from '../training/content';
 import { dataConverterFor } from '../worker/encryption-codec';
 import { temporalConnectionOptions } from '../worker/temporal-connection';
@@ -43,16 +43,21 @@ async function main() {
     process.exit(1);
   }
   const db = createDb(settings);
+  // SQLite with BOXFLOW_SQLITE_READERS > 0: the list pages read through their own read-only connections.
+  const readDb = createReadDb(settings, db, settings.sqliteReaders);
   const ops = loadObservabilitySettings();
   // Traces when OTEL_EXPORTER_OTLP_ENDPOINT is set: HTTP, StartWorkflow (context passed to the workflow), knex.
   const tracing = setupTracing({ serviceName: 'boxflow-web', endpoint: ops.otlpEndpoint });
-  if (tracing) traceKnex(db, tracing.tracer);
+  if (tracing) {
+    traceKnex(db, tracing.tracer);
+    if (readDb !== db) traceKnex(readDb, tracing.tracer);
+  }
   const address = settings.temporal.address ?? 'localhost:7233';
   const connection = await Connection.connect(temporalConnectionOptions(settings.temporal, address));
   const client = new Client({ connection, namespace: settings.temporal.namespace, interceptors: clientInterceptors(tracing), dataConverter: dataConverterFor(settings.codecKeys) });
   const temporal = { client, taskQueue: settings.temporal.taskQueue, policy: buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse, backOrderTaskAfterDays: settings.backOrderTaskAfterDays }) };
   const apiKey = resolveApiKey(settings);
-  const server = http.createServer(createApp({ db, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: ops.metricsKey }, tracer: tracing?.tracer, providers }));
+  const server = http.createServer(createApp({ db, readDb, temporal, apiKey, dataDir: settings.dataDir, ops: { processMetrics: true, metricsKey: ops.metricsKey }, tracer: tracing?.tracer, providers }));
   await new Promise<void>((resolve) => server.listen(settings.port, resolve));
   log.info({ port: settings.port }, `listening on http://localhost:${settings.port}`);
 
@@ -72,6 +77,7 @@ async function main() {
     clearInterval(timer);
     server.close(async () => {
       await connection.close();
+      if (readDb !== db) await readDb.destroy();
       await db.destroy();
       await tracing?.shutdown();
       log.info('stopped');

@@ -7,7 +7,7 @@ import { createKuaidi100Tracker } from '../adapters/carriers/kuaidi100';
 import { createLogSender, NotificationSender } from '../adapters/notifications/sender';
 import { createSmtpSender } from '../adapters/notifications/smtp';
 import { Kuaidi100Settings, loadProviderSettings, ProviderSettings, requireLiveProviders } from '../config/providers';
-import type { Settings } from '../config/settings';
+import type { Settings, WorkerTuning } from '../config/settings';
 import type { Db } from '../db/knex';
 import { dataConverterFor } from './encryption-codec';
 import { temporalConnectionOptions } from './temporal-connection';
@@ -62,9 +62,28 @@ export async function createFulfillmentWorker(opts: FulfillmentWorkerOptions): P
     ...(settings.workerVersion
       ? { workerDeploymentOptions: { version: settings.workerVersion, useWorkerVersioning: true, defaultVersioningBehavior: 'PINNED' as const } }
       : {}),
+    // Slots, pollers, sticky cache: BoxFlow's measured defaults, then BOXFLOW_WORKER_* (docs/performance.md).
+    ...workerTuningOptions(settings.workerTuning),
     ...opts.overrides,
   });
   return { worker, connection };
+}
+
+/**
+ * BoxFlow's defaults for the worker's slots, pollers and sticky cache (measured in docs/performance.md,
+ * "Tuning, measured"; a field left out keeps the SDK's default), with BOXFLOW_WORKER_* on top.
+ */
+export const WORKER_TUNING_DEFAULTS: WorkerTuning = {};
+
+export function workerTuningOptions(tuning: WorkerTuning | undefined): Partial<WorkerOptions> {
+  const t = { ...WORKER_TUNING_DEFAULTS, ...(tuning ?? {}) };
+  const o: Partial<WorkerOptions> = {};
+  if (t.workflowSlots !== undefined) o.maxConcurrentWorkflowTaskExecutions = t.workflowSlots;
+  if (t.activitySlots !== undefined) o.maxConcurrentActivityTaskExecutions = t.activitySlots;
+  if (t.stickyCache !== undefined) o.maxCachedWorkflows = t.stickyCache;
+  if (t.workflowPollers !== undefined) o.maxConcurrentWorkflowTaskPolls = t.workflowPollers;
+  if (t.activityPollers !== undefined) o.maxConcurrentActivityTaskPolls = t.activityPollers;
+  return o;
 }
 
 function createTracker(settings: Settings, kuaidi100: Kuaidi100Settings | undefined): CarrierTracker {

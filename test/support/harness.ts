@@ -11,7 +11,7 @@ import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import request from 'supertest';
 import type { ProviderSettings } from '../../config/providers';
 import { loadSettings, Settings } from '../../config/settings';
-import { createDb, Db, migrateToLatest } from '../../db/knex';
+import { createDb, createReadDb, Db, migrateToLatest } from '../../db/knex';
 import { seedDemoCatalog } from '../../db/seed';
 import { buildPolicy } from '../../domain/policy';
 import type { OrderInput, OrderStatus } from '../../domain/types';
@@ -83,10 +83,12 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
   const db = createDb(settings);
   await migrateToLatest(db);
   await seedDemoCatalog(db);
+  // As the web process does: with BOXFLOW_SQLITE_READERS > 0 the list pages read through their own read-only connections.
+  const readDb = createReadDb(settings, db, settings.sqliteReaders);
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: dataConverterFor(settings.codecKeys) });
   const policy = buildPolicy({ timeScale: settings.timeScale, stockoutDefault: settings.stockoutDefault, continueAsNewAfterEvents: settings.continueAsNewAfterEvents, warehouse: settings.warehouse, backOrderTaskAfterDays: settings.backOrderTaskAfterDays });
-  const app = createApp({ db, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], providers: opts.providers ?? { problems: [] } });
+  const app = createApp({ db, readDb, temporal: { client, taskQueue, policy }, apiKey: API_KEY, dataDir: settings.dataDir, webhookSecrets: TEST_WEBHOOK_SECRETS, codec: dataConverterFor(settings.codecKeys)?.payloadCodecs?.[0], providers: opts.providers ?? { problems: [] } });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -127,6 +129,7 @@ export async function createHarness(opts: { worker?: boolean; env?: Record<strin
     async close() {
       await h.stopWorker();
       await connection.close();
+      if (readDb !== db) await readDb.destroy();
       await db.destroy();
       await testDb.drop();
     },

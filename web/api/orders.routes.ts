@@ -1,12 +1,12 @@
 import { Router } from 'express';
 import type { Db } from '../../db/knex';
-import { listOrders } from '../../db/orders';
+import { listOrderSummaries } from '../../db/orders';
 import { ORDER_STATUSES } from '../../domain/types';
 import { submitOrder, TemporalGateway } from '../services/order-intake';
 import { loadOrderView } from '../services/order-view';
 import { parseListQuery } from './list-query';
 
-export function ordersApi(db: Db, temporal: TemporalGateway): Router {
+export function ordersApi(db: Db, temporal: TemporalGateway, readDb: Db = db): Router {
   const r = Router();
 
   r.post('/orders', async (req, res) => {
@@ -34,7 +34,7 @@ export function ordersApi(db: Db, temporal: TemporalGateway): Router {
       res.status(400).json({ error: 'validation_failed', details: issues });
       return;
     }
-    const { rows, total } = await listOrders(db, { status, limit, offset });
+    const { rows, total } = await listOrderSummaries(readDb, { status, limit, offset });
     res.json({ total, limit, offset, orders: rows.map((o) => ({ orderNo: o.orderNo, type: o.type, status: o.status, createdAt: o.createdAt, shippedAt: o.shippedAt })) });
   });
 

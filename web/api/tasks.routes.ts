@@ -35,7 +35,7 @@ function send<T>(res: Response, r: CommandResult<T>): void {
   res.status(status).json({ error: r.error, message: r.message, ...(r.extra ?? {}) });
 }
 
-export function tasksApi(db: Db, temporal: TemporalGateway): Router {
+export function tasksApi(db: Db, temporal: TemporalGateway, readDb: Db = db): Router {
   const r = Router();
 
   r.get('/tasks', async (req, res) => {
@@ -49,7 +49,7 @@ export function tasksApi(db: Db, temporal: TemporalGateway): Router {
       res.status(400).json({ error: 'validation_failed', details: issues });
       return;
     }
-    const tasks = await listTasks(db, { status, kind, orderNo, limit, offset });
+    const tasks = await listTasks(readDb, { status, kind, orderNo, limit, offset });
     res.json(tasks);
   });
 

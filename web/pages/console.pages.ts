@@ -84,7 +84,7 @@ function claimOutcome(r: ClaimResult, okMsg: string): string {
   return 'claim_taken';
 }
 
-export function consolePages(db: Db, temporal: TemporalGateway): Router {
+export function consolePages(db: Db, temporal: TemporalGateway, readDb: Db = db): Router {
   const r = Router();
 
   // ---- Inbox -------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
       dir: pick(req.query.dir, ['asc', 'desc'] as const) ?? 'asc',
     };
     const page = Math.min(100_000, Math.max(1, Number.parseInt(str(req.query.page, 7), 10) || 1));
-    const { rows, total } = await listInbox(db, {
+    const { rows, total } = await listInbox(readDb, {
       kind: filter.kind || undefined,
       carrier: filter.carrier || undefined,
       orderType: filter.orderType || undefined,
@@ -125,7 +125,7 @@ export function consolePages(db: Db, temporal: TemporalGateway): Router {
     const sortHref = (s: InboxSort) => query({ sort: s, dir: filter.sort === s && filter.dir === 'asc' ? 'desc' : 'asc', page: 1 });
     await renderPage(req, res, 'console/inbox', {
       rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), filter, kinds: KINDS, carriers: CARRIERS, orderTypes: ORDER_TYPES,
-      counts: await countOpenByKind(db), query, sortHref, me, msg: flash(req), here: req.originalUrl, ...helpers(req),
+      counts: await countOpenByKind(readDb), query, sortHref, me, msg: flash(req), here: req.originalUrl, ...helpers(req),
     });
   });
 

@@ -11,7 +11,7 @@ import { loadOrderView } from '../services/order-view';
 
 const PAGE_SIZE = 50;
 
-export function orderPages(db: Db): Router {
+export function orderPages(db: Db, readDb: Db = db): Router {
   const r = Router();
 
   r.get('/', (_req, res) => res.redirect('/orders'));
@@ -19,7 +19,7 @@ export function orderPages(db: Db): Router {
   r.get('/orders', requireRole('staff'), async (req, res) => {
     const status = ORDER_STATUSES.find((s) => s === req.query.status);
     const page = Math.max(1, Number.parseInt(String(req.query.page ?? '1'), 10) || 1);
-    const { rows, total } = await listOrders(db, { status, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+    const { rows, total } = await listOrders(readDb, { status, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
     await renderPage(req, res, 'orders', { orders: rows, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), status: status ?? '', statuses: ORDER_STATUSES });
   });
 
