@@ -30,7 +30,7 @@ import { createDb, migrateToLatest } from '../db/knex';
 import { checkLedger, formatInvariants } from '../db/ledger';
 import { seedDemoCatalog } from '../db/seed';
 import { mapLimit, percentile, rssSampler, sampleOrderBody, spawnNode, stopChild } from './bench';
-import { freePort, startDevServer } from './dev-server';
+import { DEV_SERVER_SQLITE_PRAGMAS, freePort, startDevServer } from './dev-server';
 import { checkWorkflowsAgree } from './ledger';
 
 const API_KEY = 'bench-launch-api-key-0123456789abcdef';
@@ -104,7 +104,7 @@ export async function runLaunchBench(argv: string[]): Promise<void> {
   const summary: Record<string, unknown> = { when: new Date().toISOString(), machine, settings: { ...opts, limitedSku: LIMITED_SKU, regularSkus: REGULAR_SKUS } };
   const failures: string[] = [];
 
-  log('starting the Temporal dev server (journal_mode=WAL, as npm start)');
+  log(`starting the Temporal dev server (${DEV_SERVER_SQLITE_PRAGMAS.join(', ')}, as npm start)`);
   const server = await startDevServer({ dbFile: path.join(runDir, 'temporal.sqlite'), headless: true, logFile: path.join(runDir, 'temporal.log') });
   stopServer = () => server.stop();
   const connection = await Connection.connect({ address: server.address });
