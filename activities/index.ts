@@ -10,6 +10,7 @@ import { createReturnActivities } from './return.activities';
 import { createTrackingActivities } from './tracking.activities';
 import { createWarehouseActivities } from './warehouse.activities';
 import { createWebhookActivities } from './webhooks.activities';
+import { createStepActivities } from './steps.activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReturnActivities(deps),
     ...createNotificationActivities(deps),
     ...createWebhookActivities(deps),
+    ...createStepActivities(deps),
   });
 }
 

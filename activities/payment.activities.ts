@@ -6,6 +6,8 @@ import { cancellationRequested, shippedValue } from '../db/cancellation';
 import { chargeKeyFor, getCharge, getPaymentByKey, PaymentRecord, recordCharge, recordRefund, reviveVoidedCharge, setChargeStatus, setPaymentStatus } from '../db/payments';
 import type { SandboxSettings } from '../domain/types';
 import { emitWebhookEvent } from '../db/outbound-webhooks';
+import { setOrderStatus } from '../db/orders';
+import type { StatusWrite } from '../db/order-steps';
 import { dispatchWebhookDeliveries } from './webhooks.activities';
 import type { ActivityDeps } from './deps';
 import { heartbeating, invalidInput, notFound } from './errors';
@@ -111,7 +113,7 @@ export function createPaymentActivities({ db, payments, settings }: ActivityDeps
      * Retried any number of times, it charges once; once the charge is decided, the stored decision is
      * returned without asking the provider again.
      */
-    async requestPayment(input: { orderNo: string }): Promise<PaymentRequestResult> {
+    async requestPayment(input: { orderNo: string; paid?: StatusWrite }): Promise<PaymentRequestResult> {
       const { orderNo } = input;
       const order = await orderForPayment(orderNo);
       const key = chargeKeyFor(orderNo);
@@ -133,6 +135,12 @@ export function createPaymentActivities({ db, payments, settings }: ActivityDeps
           await refundUnshipped(orderNo, 'the order was cancelled while it was being charged', `refund:${orderNo}:cancel`);
           charge = (await getPaymentByKey(db, key)) ?? charge;
         }
+      }
+      // Merged steps (issue 15): a charge that succeeded at once writes `paid` itself (once, by the
+      // workflow's dedupe key), unless the order's cancellation has begun.
+      if (input.paid && charge.status === 'succeeded' && !(await cancellationRequested(db, orderNo))) {
+        await setOrderStatus(db, { orderNo, ...input.paid });
+        await dispatchWebhookDeliveries(db);
       }
       return {
         status: charge.status === 'voided' ? 'failed' : charge.status,

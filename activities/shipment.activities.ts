@@ -12,6 +12,7 @@ import type { CarrierCode, PackItem, SandboxSettings } from '../domain/types';
 import { buildCustomsDeclaration } from '../domain/customs';
 import { createSandboxCustomsBroker } from '../adapters/customs/customs-broker';
 import { HANDED_OVER_SHIPMENT } from '../db/cancellation';
+import type { Db } from '../db/knex';
 import type { ActivityDeps } from './deps';
 import { heartbeating, notFound } from './errors';
 
@@ -42,25 +43,7 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
 
     /** P1.6: product labels for every item of the parcel; reports the fields a label lacks. */
     async printProductLabels(shipmentId: string): Promise<{ missing: Array<{ sku: string; fields: string[] }> }> {
-      const shipment = await getShipment(db, shipmentId);
-      if (!shipment) throw notFound(`shipment ${shipmentId}`);
-      const catalog = await getCatalogItems(db, shipment.items.map((i) => i.sku));
-      const labels = [];
-      const missing: Array<{ sku: string; fields: string[] }> = [];
-      for (const item of shipment.items) {
-        const c = catalog.get(item.sku);
-        const built = buildProductLabel({
-          sku: item.sku,
-          name: c?.name ?? '',
-          spec: c?.spec ?? '',
-          productionDate: c?.productionDate ?? null,
-          shelfLifeDays: c?.shelfLifeDays ?? null,
-        });
-        labels.push({ ...built.label, quantity: item.quantity });
-        if (built.missing.length) missing.push({ sku: item.sku, fields: built.missing });
-      }
-      await updateShipment(db, shipmentId, { labels_json: JSON.stringify(labels), status: missing.length ? 'label_incomplete' : 'labelled' });
-      return { missing };
+      return printLabels(db, shipmentId);
     },
 
     /**
@@ -200,4 +183,27 @@ export function createShipmentActivities({ db, carriers, settings }: ActivityDep
       return cancelled;
     },
   };
+}
+
+/** P1.6: prints the parcel's product labels (stored on the shipment); reports the fields a label lacks. */
+export async function printLabels(db: Db, shipmentId: string): Promise<{ missing: Array<{ sku: string; fields: string[] }> }> {
+  const shipment = await getShipment(db, shipmentId);
+  if (!shipment) throw notFound(`shipment ${shipmentId}`);
+  const catalog = await getCatalogItems(db, shipment.items.map((i) => i.sku));
+  const labels = [];
+  const missing: Array<{ sku: string; fields: string[] }> = [];
+  for (const item of shipment.items) {
+    const c = catalog.get(item.sku);
+    const built = buildProductLabel({
+      sku: item.sku,
+      name: c?.name ?? '',
+      spec: c?.spec ?? '',
+      productionDate: c?.productionDate ?? null,
+      shelfLifeDays: c?.shelfLifeDays ?? null,
+    });
+    labels.push({ ...built.label, quantity: item.quantity });
+    if (built.missing.length) missing.push({ sku: item.sku, fields: built.missing });
+  }
+  await updateShipment(db, shipmentId, { labels_json: JSON.stringify(labels), status: missing.length ? 'label_incomplete' : 'labelled' });
+  return { missing };
 }

@@ -6,6 +6,7 @@ import { dbTime } from '../db/time';
 import { buildProductLabel } from '../domain/labels';
 import { commitShippedLine } from '../db/inventory';
 import type { PackItem, SandboxSettings } from '../domain/types';
+import type { Db } from '../db/knex';
 import type { ActivityDeps } from './deps';
 import { handOverParcel, recordPacked, setStationStep, StationStepValue } from '../db/stations';
 import { dispatchWebhookDeliveries } from './webhooks.activities';
@@ -26,41 +27,7 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
      * takes its place when stock allows, else the line is short one unit.
      */
     async inspectPickedUnits(input: string | { orderNo: string; pass: number }): Promise<InspectionOutcome> {
-      // A later pass inspects the units again after replacements arrived (the sandbox's damage happens once).
-      const { orderNo, pass } = typeof input === 'string' ? { orderNo: input, pass: 1 } : input;
-      const outcome: InspectionOutcome = { replaced: [], unresolved: [] };
-      if (pass > 1) return outcome;
-      const order = await db('orders').where({ order_no: orderNo }).first('sandbox_json');
-      const sandbox: SandboxSettings = settings.sandbox && order?.sandbox_json ? JSON.parse(order.sandbox_json) : {};
-      if (sandbox.inspection !== 'damaged_once') return outcome;
-      const line = (await getOrderLines(db, orderNo)).find((l) => l.reservedQuantity > 0 && l.status !== 'shipped');
-      if (!line) return outcome;
-      const key = `inspection:${orderNo}`;
-      const seen = await db('order_events').where({ dedupe_key: key }).first();
-      if (seen) return JSON.parse(seen.data_json).outcome as InspectionOutcome; // a retry: same finding
-      await db.transaction(async (trx) => {
-        // Replace from spare stock: the damaged unit leaves on_hand, the reservation stays whole.
-        const replaced = await trx('inventory')
-          .where('sku', line.sku)
-          .andWhereRaw('on_hand - reserved >= 1')
-          .update({ on_hand: trx.raw('on_hand - 1'), updated_at: dbTime() });
-        if (replaced) outcome.replaced.push({ lineId: line.id, sku: line.sku });
-        else {
-          // No spare: write the unit off together with its reservation; the line is one short.
-          await trx('inventory').where('sku', line.sku).update({ on_hand: trx.raw('on_hand - 1'), reserved: trx.raw('reserved - 1'), updated_at: dbTime() });
-          await trx('order_lines').where({ id: line.id }).update({ reserved_quantity: trx.raw('reserved_quantity - 1') });
-          outcome.unresolved.push({ lineId: line.id, sku: line.sku });
-        }
-        await trx('order_events').insert({
-          order_no: orderNo,
-          at: dbTime(),
-          type: 'inspection',
-          detail: replaced ? `P1.4: one damaged ${line.sku} written off and replaced from stock` : `P1.4: one damaged ${line.sku} written off; no spare unit in stock`,
-          data_json: JSON.stringify({ outcome }),
-          dedupe_key: key,
-        });
-      });
-      return outcome;
+      return inspectUnits(db, settings.sandbox, input);
     },
 
     /**
@@ -159,27 +126,12 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
 
     /** P1.6: which reserved lines lack a label field (name, spec, production date, shelf life). */
     async checkProductLabels(orderNo: string): Promise<Array<{ lineId: number; sku: string; fields: string[] }>> {
-      const lines = (await getOrderLines(db, orderNo)).filter((l) => l.reservedQuantity > 0 && !['shipped', 'cancelled'].includes(l.status));
-      const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
-      const missing: Array<{ lineId: number; sku: string; fields: string[] }> = [];
-      for (const l of lines) {
-        const c = catalog.get(l.sku);
-        const built = buildProductLabel({ sku: l.sku, name: c?.name ?? '', spec: c?.spec ?? '', productionDate: c?.productionDate ?? null, shelfLifeDays: c?.shelfLifeDays ?? null });
-        if (built.missing.length) missing.push({ lineId: l.id, sku: l.sku, fields: built.missing });
-      }
-      return missing;
+      return missingLabels(db, orderNo);
     },
 
     /** P1.8 pick list: the reserved, unshipped lines and what packing needs to know of their units. */
     async pickLines(orderNo: string): Promise<{ lineIds: number[]; items: PackItem[] }> {
-      const lines = (await getOrderLines(db, orderNo)).filter((l) => l.reservedQuantity > 0 && !['shipped', 'cancelled'].includes(l.status));
-      const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
-      const items = lines.map((l) => {
-        const c = catalog.get(l.sku);
-        if (!c) throw ApplicationFailure.nonRetryable(`SKU ${l.sku} vanished from the catalog`, 'CatalogChanged');
-        return { sku: l.sku, quantity: l.reservedQuantity, weightGrams: c.weightGrams, lengthMm: c.lengthMm, widthMm: c.widthMm, heightMm: c.heightMm, fragile: c.fragile, unitPrice: l.unitPrice };
-      });
-      return { lineIds: lines.map((l) => l.id), items };
+      return pickList(db, orderNo);
     },
 
     /** At hand-over (P2.2) the picked units leave the shelf: on hand and reserved both go down. Idempotent. */
@@ -217,4 +169,72 @@ export function createWarehouseActivities({ db, settings }: ActivityDeps) {
       await appendEvent(db, e);
     },
   };
+}
+
+/**
+ * P1.4 inspection of the reserved units at picking (inspectPickedUnits; also inside preparePick).
+ * Keyed per order: a retry gets the same finding. Its write is one transaction (nested in the
+ * caller's when `db` is one).
+ */
+export async function inspectUnits(db: Db, sandboxOn: boolean, input: string | { orderNo: string; pass: number }): Promise<InspectionOutcome> {
+  // A later pass inspects the units again after replacements arrived (the sandbox's damage happens once).
+  const { orderNo, pass } = typeof input === 'string' ? { orderNo: input, pass: 1 } : input;
+  const outcome: InspectionOutcome = { replaced: [], unresolved: [] };
+  if (pass > 1) return outcome;
+  const order = await db('orders').where({ order_no: orderNo }).first('sandbox_json');
+  const sandbox: SandboxSettings = sandboxOn && order?.sandbox_json ? JSON.parse(order.sandbox_json) : {};
+  if (sandbox.inspection !== 'damaged_once') return outcome;
+  const line = (await getOrderLines(db, orderNo)).find((l) => l.reservedQuantity > 0 && l.status !== 'shipped');
+  if (!line) return outcome;
+  const key = `inspection:${orderNo}`;
+  const seen = await db('order_events').where({ dedupe_key: key }).first();
+  if (seen) return JSON.parse(seen.data_json).outcome as InspectionOutcome; // a retry: same finding
+  await db.transaction(async (trx) => {
+    // Replace from spare stock: the damaged unit leaves on_hand, the reservation stays whole.
+    const replaced = await trx('inventory')
+      .where('sku', line.sku)
+      .andWhereRaw('on_hand - reserved >= 1')
+      .update({ on_hand: trx.raw('on_hand - 1'), updated_at: dbTime() });
+    if (replaced) outcome.replaced.push({ lineId: line.id, sku: line.sku });
+    else {
+      // No spare: write the unit off together with its reservation; the line is one short.
+      await trx('inventory').where('sku', line.sku).update({ on_hand: trx.raw('on_hand - 1'), reserved: trx.raw('reserved - 1'), updated_at: dbTime() });
+      await trx('order_lines').where({ id: line.id }).update({ reserved_quantity: trx.raw('reserved_quantity - 1') });
+      outcome.unresolved.push({ lineId: line.id, sku: line.sku });
+    }
+    await trx('order_events').insert({
+      order_no: orderNo,
+      at: dbTime(),
+      type: 'inspection',
+      detail: replaced ? `P1.4: one damaged ${line.sku} written off and replaced from stock` : `P1.4: one damaged ${line.sku} written off; no spare unit in stock`,
+      data_json: JSON.stringify({ outcome }),
+      dedupe_key: key,
+    });
+  });
+  return outcome;
+}
+
+/** P1.6: which reserved lines lack a label field (checkProductLabels; also inside preparePick). */
+export async function missingLabels(db: Db, orderNo: string): Promise<Array<{ lineId: number; sku: string; fields: string[] }>> {
+  const lines = (await getOrderLines(db, orderNo)).filter((l) => l.reservedQuantity > 0 && !['shipped', 'cancelled'].includes(l.status));
+  const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
+  const missing: Array<{ lineId: number; sku: string; fields: string[] }> = [];
+  for (const l of lines) {
+    const c = catalog.get(l.sku);
+    const built = buildProductLabel({ sku: l.sku, name: c?.name ?? '', spec: c?.spec ?? '', productionDate: c?.productionDate ?? null, shelfLifeDays: c?.shelfLifeDays ?? null });
+    if (built.missing.length) missing.push({ lineId: l.id, sku: l.sku, fields: built.missing });
+  }
+  return missing;
+}
+
+/** P1.8 pick list (pickLines; also inside preparePick). */
+export async function pickList(db: Db, orderNo: string): Promise<{ lineIds: number[]; items: PackItem[] }> {
+  const lines = (await getOrderLines(db, orderNo)).filter((l) => l.reservedQuantity > 0 && !['shipped', 'cancelled'].includes(l.status));
+  const catalog = await getCatalogItems(db, lines.map((l) => l.sku));
+  const items = lines.map((l) => {
+    const c = catalog.get(l.sku);
+    if (!c) throw ApplicationFailure.nonRetryable(`SKU ${l.sku} vanished from the catalog`, 'CatalogChanged');
+    return { sku: l.sku, quantity: l.reservedQuantity, weightGrams: c.weightGrams, lengthMm: c.lengthMm, widthMm: c.widthMm, heightMm: c.heightMm, fragile: c.fragile, unitPrice: l.unitPrice };
+  });
+  return { lineIds: lines.map((l) => l.id), items };
 }

@@ -86,12 +86,13 @@ interface Row {
 
 const statusIs = (s: string) => (args: unknown[]) => (args[0] as { status?: string })?.status === s;
 const ROWS: Row[] = [
-  { name: 'received (catalog check running)', gate: { activity: 'confirmOrderAgainstCatalog', phase: 'before' } },
-  { name: 'validated (about to reserve)', gate: { activity: 'recordStatus', phase: 'before', when: statusIs('reserving') } },
-  { name: 'reserving (reservation running)', gate: { activity: 'reserveStock', phase: 'before' } },
-  { name: 'reserving (stock reserved, answer not back)', gate: { activity: 'reserveStock', phase: 'after' } },
+  // (Orders run their steps merged (workflow patch merged-steps): one activity per step, each one
+  // transaction that writes its own statuses. A gate before a step holds the order at the status
+  // before it; a gate after it holds the step's answer while its writes are committed.)
+  { name: 'received (acceptance running: catalog check, reservation)', gate: { activity: 'acceptOrder', phase: 'before' } },
+  { name: 'awaiting_payment (accepted and stock reserved, answer not back)', gate: { activity: 'acceptOrder', phase: 'after' } },
   { name: 'awaiting_payment (charge call running)', gate: { activity: 'requestPayment', phase: 'before' } },
-  { name: 'awaiting_payment (charged, answer not back)', gate: { activity: 'requestPayment', phase: 'after' } },
+  { name: 'paid (charged and paid written, answer not back)', gate: { activity: 'requestPayment', phase: 'after' } },
   {
     name: 'awaiting_payment (charge pending, webhook not come)',
     token: 'tok_pending',
@@ -99,19 +100,20 @@ const ROWS: Row[] = [
   },
   { name: 'on_hold (stockout task open)', stockout: 'open', hold: (h, orderNo) => waitFor('the stockout task', async () => (await h.db('tasks').where({ order_no: orderNo, kind: 'stockout', status: 'open' }).first()) && (await h.db('orders').where({ order_no: orderNo }).first()).status === 'on_hold') },
   { name: 'back_ordered (waiting for restock)', stockout: 'wait_for_restock', hold: (h, orderNo) => waitFor('back_ordered', async () => (await h.db('orders').where({ order_no: orderNo }).first()).status === 'back_ordered') },
-  { name: 'paid (about to pick)', gate: { activity: 'recordStatus', phase: 'before', when: statusIs('picking') } },
-  { name: 'picking (inspection running)', gate: { activity: 'inspectPickedUnits', phase: 'before' } },
-  { name: 'packed (labels printing)', gate: { activity: 'printProductLabels', phase: 'before' } },
+  { name: 'paid (pick preparation running: inspection, labels, pick list)', gate: { activity: 'preparePick', phase: 'before' } },
+  { name: 'picking (pick prepared, answer not back)', gate: { activity: 'preparePick', phase: 'after' } },
+  { name: 'picking (packing and labelling running)', gate: { activity: 'packAndLabel', phase: 'before' } },
+  { name: 'labelled (packed and labelled, answer not back)', gate: { activity: 'packAndLabel', phase: 'after' } },
   { name: 'labelled (booking call running)', gate: { activity: 'bookShipment', phase: 'before' } },
   {
     name: 'labelled (slow carrier: waybill issued, answer not back)',
     sandbox: { carrierLatencyMs: 4000 },
     hold: (h, orderNo) => waitFor('the carrier to issue a waybill', () => h.db('sandbox_carrier_bookings').where({ order_no: orderNo, status: 'booked' }).first()),
   },
+  // (The last moment to cancel: the waybill issued, its answer not back. The hand-over that follows
+  // writes `booked` and `shipped` in one transaction, and while it runs a cancel is refused with
+  // 409 handed_over: the parcel is the carrier's.)
   { name: 'labelled (booked, answer not back)', gate: { activity: 'bookShipment', phase: 'after' } },
-  // (Once the hand-over has begun — commitShippedLines — the parcel is the carrier's: a cancel is
-  // refused with 409 handed_over. The last moment to cancel is just after `booked` is written.)
-  { name: 'booked (before hand-over)', gate: { activity: 'recordStatus', phase: 'after', when: statusIs('booked') } },
 ];
 
 interface Outcome {

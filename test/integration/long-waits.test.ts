@@ -67,6 +67,11 @@ test('a back-ordered order continues as new while it waits, keeps what it knew, 
   await maybeRecordWorkflowHistory(h, `order-${order.orderNo}`, 'v4-back-order-last-run-resumed-ships', runs[runs.length - 1].runId);
   expect(runs.slice(0, -1).every((r) => r.status === 'CONTINUED_AS_NEW')).toBe(true);
   expect(runs[runs.length - 1].status).toBe('COMPLETED');
+  // The path taken at the order's start (merged steps) is carried: the last run hands over in one step.
+  const lastRun = (await h.client.workflow.getHandle(`order-${order.orderNo}`, runs[runs.length - 1].runId).fetchHistory()).events ?? [];
+  const lastTypes = lastRun.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  expect(lastTypes).toEqual(expect.arrayContaining(['preparePick', 'packAndLabel', 'handOver']));
+  expect(lastTypes).not.toContain('commitShippedLines');
   // A run may go past its budget only by what one look and the steps after it add.
   for (const r of runs) expect(r.events).toBeLessThan(BUDGET + 120);
   // Statuses were written once each (keys carried across runs), in order.
@@ -86,7 +91,10 @@ test('a parcel whose tracking workflow is terminated does not hang its order', a
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   await orderStatusIs(h, order.orderNo, 'shipped', 60_000);
   const [shipment] = await h.db('shipments').where({ order_no: order.orderNo });
-  await h.client.workflow.getHandle(`track-${shipment.id}`).terminate('tracking broken by an operator');
+  // (The tracker starts after the hand-over has committed `shipped`.)
+  const tracker = h.client.workflow.getHandle(`track-${shipment.id}`);
+  await waitFor('the parcel\'s tracker to start', () => tracker.describe().catch(() => undefined));
+  await tracker.terminate('tracking broken by an operator');
   // The order's safety net reads how the parcel's tracking ended and finishes.
   const result = (await workflowHandle(h, order.orderNo).result()) as { status: string };
   expect(result.status).toBe('shipped');
@@ -97,16 +105,19 @@ test('an order reset to before its hand-over re-runs the hand-over without writi
   const order = sampleOrder({ sandbox: { tracking: 'lost' } });
   expect((await h.api().post('/api/orders').send(order)).status).toBe(201);
   await orderStatusIs(h, order.orderNo, 'shipped', 60_000);
+  // (The customer is told after the hand-over has committed `shipped`.)
+  await waitFor('the shipped message', () => h.db('notifications').where({ order_no: order.orderNo, kind: 'shipped' }).first());
   const count = async (table: string) => (await h.db(table).where({ order_no: order.orderNo })).length;
   const snapshot = async () => ({ events: await count('order_events'), payments: await count('payments'), bookings: await count('sandbox_carrier_bookings'), notifications: await count('notifications'), stock: await h.db('inventory').where({ sku: 'BB-MOLLY-SPACE' }).first('on_hand', 'reserved') });
   const before = await snapshot();
 
-  // `temporal workflow reset` to the workflow task that began the hand-over (P2.2): stock committed,
-  // parcels marked shipped, the customer told, tracking started, status shipped: all run again.
+  // `temporal workflow reset` to the workflow task that began the hand-over (P2.2): the hand-over's
+  // one transaction (stock committed, parcels shipped, statuses booked and shipped), the customer
+  // told, tracking started: all run again.
   const handle = workflowHandle(h, order.orderNo);
   const { runId } = await handle.describe();
   const events = (await handle.fetchHistory()).events ?? [];
-  const handOver = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'commitShippedLines')!;
+  const handOver = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'handOver')!;
   const { runId: newRunId } = await h.client.workflowService.resetWorkflowExecution({
     namespace: 'default',
     workflowExecution: { workflowId: `order-${order.orderNo}`, runId },
@@ -116,10 +127,10 @@ test('an order reset to before its hand-over re-runs the hand-over without writi
   });
   expect(newRunId).not.toBe(runId);
   const rerun = h.client.workflow.getHandle(`order-${order.orderNo}`, newRunId!);
-  await waitFor('the reset run to write its shipped status again', async () => {
+  await waitFor('the reset run to hand over again and tell the customer', async () => {
     const history = (await rerun.fetchHistory()).events ?? [];
     const resetAt = history.findIndex((e) => e.workflowTaskFailedEventAttributes);
-    const rescheduled = history.slice(resetAt).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordStatus').map((e) => String(e.eventId));
+    const rescheduled = history.slice(resetAt).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyCustomer').map((e) => String(e.eventId));
     return history.some((e) => e.activityTaskCompletedEventAttributes && rescheduled.includes(String(e.activityTaskCompletedEventAttributes.scheduledEventId))) || undefined;
   }, 60_000);
   expect(await snapshot()).toEqual(before);

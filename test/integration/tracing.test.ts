@@ -85,7 +85,7 @@ test('POST /api/orders → StartWorkflow → workflow → activities → knex qu
   const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
   const names = new Set(inTrace.map((s) => s.name));
   expect(names).toContain('StartWorkflow:orderFulfillment');
-  for (const activity of ['reserveStock', 'bookShipment']) {
+  for (const activity of ['acceptOrder', 'bookShipment']) {
     expect([...names].filter((n) => n.endsWith(`:${activity}`)).sort()).toEqual([`RunActivity:${activity}`, `StartActivity:${activity}`]);
   }
   expect(inTrace.filter((s) => s.name.startsWith('db ')).length).toBeGreaterThan(5);
@@ -152,7 +152,7 @@ test('the image’s path: the prebuilt bundle (deploy/bundle-workflows.cjs) carr
     // Tracing on.
     await runOne({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint }, 'image-worker-traced');
     const names = new Set(collector.spans.map((s) => s.name));
-    for (const n of ['StartActivity:bookShipment', 'RunActivity:bookShipment', 'StartActivity:reserveStock', 'RunActivity:reserveStock']) expect(names).toContain(n);
+    for (const n of ['StartActivity:bookShipment', 'RunActivity:bookShipment', 'StartActivity:acceptOrder', 'RunActivity:acceptOrder']) expect(names).toContain(n);
     const run = collector.spans.find((s) => s.name === 'RunActivity:bookShipment')!;
     const start = collector.spans.find((s) => s.spanId === run.parentSpanId);
     expect(start?.name).toBe('StartActivity:bookShipment');

@@ -29,6 +29,8 @@ export interface ContextState {
   seq: number;
   serviceLevel: 'standard' | 'express';
   handedOver: boolean;
+  /** The order runs its steps merged (patch `merged-steps`), decided once at its start; absent in older runs. */
+  merged?: boolean;
 }
 
 /**
@@ -50,6 +52,8 @@ export class OrderContext {
   handedOver = false;
   /** True while parcels are being handed over: no cancellation can come between. */
   handingOver = false;
+  /** Steps merged into fewer activities (MERGED_STEPS_PATCH), fixed at the order's start and carried across runs. */
+  merged = false;
   private seq = 0;
 
   constructor(
@@ -65,11 +69,12 @@ export class OrderContext {
       this.seq = carried.seq;
       this.serviceLevel = carried.serviceLevel;
       this.handedOver = carried.handedOver;
+      this.merged = carried.merged === true;
     }
   }
 
   state(): ContextState {
-    return { progress: { ...this.progress, waitingFor: null, openTasks: [] }, seq: this.seq, serviceLevel: this.serviceLevel, handedOver: this.handedOver };
+    return { progress: { ...this.progress, waitingFor: null, openTasks: [] }, seq: this.seq, serviceLevel: this.serviceLevel, handedOver: this.handedOver, ...(this.merged ? { merged: true } : {}) };
   }
 
   /** A key unique within this order's workflow (across its runs), for activities that must write once. */
@@ -86,6 +91,20 @@ export class OrderContext {
     this.progress.status = status;
     upsertSearchAttributes([{ key: SA.status, value: status }]);
     await db.recordStatus({ orderNo: this.orderNo, status, detail, data, dedupeKey: this.nextKey(status) });
+  }
+
+  /**
+   * A status row for a merged step to write inside its own transaction (its key taken now, in the
+   * order the statuses happen). Call `arrived` once the step has written it.
+   */
+  statusWrite(status: OrderStatus, detail?: string, data?: Record<string, unknown>): { status: OrderStatus; detail?: string; data?: Record<string, unknown>; dedupeKey: string } {
+    return { status, detail, ...(data ? { data } : {}), dedupeKey: this.nextKey(status) };
+  }
+
+  /** The order is at `status`, written by a merged step: progress and the search attribute follow. */
+  arrived(status: OrderStatus): void {
+    this.progress.status = status;
+    upsertSearchAttributes([{ key: SA.status, value: status }]);
   }
 
   async note(type: string, detail: string, data?: Record<string, unknown>): Promise<void> {

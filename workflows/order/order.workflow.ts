@@ -19,7 +19,6 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { DEFAULT_POLICY, FulfillmentPolicy, historyBudget, safetyNetMs } from '../../domain/policy';
-import { slaAppliesTo } from '../../domain/sla';
 import type { OrderInput, OrderStatus } from '../../domain/types';
 import { db, payment, paymentRequest, tellCustomer } from './activities';
 import { undoUnshipped } from './compensation';
@@ -29,6 +28,9 @@ import { handOverAtStation, shipReservedLines } from './shipping';
 import { SlaState, watchRetailSla } from './sla';
 import { orderProgressQuery } from './state';
 import { BACK_ORDER_OVERDUE_PATCH, handleShortages, waitForBackOrders, waitForBackOrdersOrAsk } from './stock';
+import { partiallyShippedDetail, shippedDetail } from './shipping';
+import type { Shortage } from '../../activities/inventory.activities';
+import { retailSla, slaAppliesTo } from '../../domain/sla';
 import { TaskDesk } from './task-desk';
 import { HandOverResume, Stations } from './stations';
 import { orderReturn } from '../returns/order-return.workflow';
@@ -44,6 +46,13 @@ const CONTINUE_AS_NEW_PATCH = 'continue-as-new-on-long-waits';
 const COMPENSATION_PATCH = 'compensate-unshipped-only';
 /** A requested cancel decides how the order ends, whatever ended the step in flight. */
 const CANCEL_REQUEST_WINS_PATCH = 'cancel-request-wins';
+/**
+ * Issue 15: each step is one activity (one transaction) that writes its own statuses: accept
+ * (validate + reserve), charge (writes `paid`), prepare the pick, pack and label, book, hand over
+ * (stock, parcels and statuses at once), notify. Decided once at the order's start and carried
+ * across continue-as-new (ContextState.merged), so a run never changes path half-way.
+ */
+export const MERGED_STEPS_PATCH = 'merged-steps';
 
 export interface OrderWorkflowInput {
   order: OrderInput;
@@ -165,13 +174,15 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
   }
   // The validator above cannot call patched() (a validator must not issue commands): read it here.
   const restCancellable = patched(COMPENSATION_PATCH);
+  // A run continued as new keeps the path its order started on (an older order's carried state has no flag).
+  if (!carried) ctx.merged = patched(MERGED_STEPS_PATCH);
 
   // P2.8: the retail ship-by clock runs beside the flow.
   const sla: SlaState | undefined = order.type === 'retail' && slaAppliesTo(order.type) ? (carried?.sla ?? { startedAtMs: Date.now(), atRiskNoted: false, breachRecorded: false, busy: false }) : undefined;
   // Its rejection is handled at once: a cancel request from Temporal cancels it with the flow, and an
   // unhandled rejection would fail the workflow task (the order would hang instead of compensating).
   const slaWatch = sla
-    ? watchRetailSla(ctx, desk, sla, () => ctx.handedOver || FINAL.includes(ctx.progress.status), Boolean(carried?.sla)).catch((err) => {
+    ? watchRetailSla(ctx, desk, sla, () => ctx.handedOver || FINAL.includes(ctx.progress.status), Boolean(carried?.sla) || ctx.merged).catch((err) => {
         if (!isCancellation(err)) log.warn('the ship-by watch ended with an error', { orderNo: order.orderNo, error: String(err) });
       })
     : undefined;
@@ -238,19 +249,21 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
           const atStation = (handover?: HandOverResume) => checkpoint(handover ? { ...round, handover } : { ...round, handover: undefined });
           const outcome = round.handover
             ? await handOverAtStation(ctx, stations, round.handover, atStation)
-            : await shipReservedLines(ctx, desk, filledLines, { firstRound: round.round === 1, inspectionPass: round.inspectionPass, stations, checkpoint: atStation });
+            : await shipReservedLines(ctx, desk, filledLines, { firstRound: round.round === 1, inspectionPass: round.inspectionPass, stations, checkpoint: atStation, shipLater: round.shipLater.length });
           if (outcome.kind === 'wait_for_replacement') {
             stage = { name: 'restock', lineIds: outcome.lineIds, next: { ...round, inspectionPass: round.inspectionPass + 1 } };
             break;
           }
           await startTracking();
+          // Merged steps: the hand-over wrote shipped (or partially_shipped) in its own transaction.
+          const written = outcome.kind === 'handed_over' && outcome.statusWritten;
           if (round.shipLater.length) {
             // The back-ordered rest of a partial shipment ships as its own parcel(s) when restock arrives.
-            await ctx.moveTo('partially_shipped', `P1.10: the available part has shipped; ${round.shipLater.length} line(s) wait for restock`);
+            if (!written) await ctx.moveTo('partially_shipped', partiallyShippedDetail(round.shipLater.length));
             stage = { name: 'restock', lineIds: round.shipLater, next: { name: 'ship', round: round.round + 1, inspectionPass: 1, shipLater: [] } };
             break;
           }
-          await ctx.moveTo('shipped', `P2.2: shipped (${ctx.progress.shipments.filter((s) => s.shipped !== false).map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')})`);
+          if (!written) await ctx.moveTo('shipped', shippedDetail(ctx));
           stage = { name: 'follow' };
           break;
         }
@@ -261,6 +274,7 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
   }
 
   async function intake(): Promise<Stage> {
+    if (ctx.merged) return mergedIntake();
     // P1.1 confirm the order against the catalog as it is now (it was checked at the API).
     const { issues } = await db.confirmOrderAgainstCatalog(order.orderNo);
     if (issues.length) {
@@ -297,11 +311,64 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
     }
     if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
     await ctx.moveTo('paid', 'P1.3: payment confirmed');
+    return afterPayment(reservation.shortages);
+  }
 
-    // P1.10 contingencies for what could not be reserved.
-    const later = await handleShortages(ctx, desk, reservation.shortages);
+  /** P1.10 contingencies for what could not be reserved, then the first round of shipping. */
+  async function afterPayment(shortages: Shortage[]): Promise<Stage> {
+    const later = await handleShortages(ctx, desk, shortages);
     const ship: ShipStage = { name: 'ship', round: 1, inspectionPass: 1, shipLater: later.shipLater };
     return later.waitForAllBeforeShipping.length ? { name: 'restock', lineIds: later.waitForAllBeforeShipping, next: ship } : ship;
+  }
+
+  /**
+   * The intake as merged steps (MERGED_STEPS_PATCH): one activity validates and reserves (writing
+   * validated, reserving, awaiting_payment), the charge writes `paid` itself. A changed catalog
+   * writes nothing and takes the desk's path as before.
+   */
+  async function mergedIntake(): Promise<Stage> {
+    const shipBy = sla ? new Date(retailSla(sla.startedAtMs, policy.retailSlaMs, policy.atRiskFraction).shipByMs).toISOString() : undefined;
+    const accept = (acceptIssues: boolean) =>
+      db.acceptOrder({
+        orderNo: order.orderNo,
+        before: [ctx.statusWrite('validated', 'P1.1: order matches the catalog'), ctx.statusWrite('reserving', 'P1.2: reserving stock')],
+        after: [ctx.statusWrite('awaiting_payment', 'P1.3: waiting for payment confirmation')],
+        acceptIssues,
+        shipBy,
+      });
+    let accepted = await accept(false);
+    if (accepted.issues.length) {
+      const { issues } = accepted;
+      await ctx.moveTo('on_hold', `P1.1: the catalog changed since the order: ${issues.map((i) => i.message).join('; ')}`, { issues });
+      const decision = await desk.ask('catalog_changed', { issues }, 'the catalog changed since the order was placed');
+      if (decision === 'cancel_order') throw new OrderCancellation('P1.1: catalog changed; cancelled by decision');
+      accepted = await accept(true);
+    }
+    ctx.arrived('awaiting_payment');
+
+    // P1.3 no shipping before the payment is confirmed; a charge that succeeds at once writes `paid` itself.
+    const paid = ctx.statusWrite('paid', 'P1.3: payment confirmed');
+    let charge: Awaited<ReturnType<typeof payment.requestPayment>>;
+    try {
+      charge = await paymentRequest(policy.paymentDeadlineMs).requestPayment({ orderNo: order.orderNo, paid });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+      throw new OrderCancellation(`P1.3: the payment provider did not answer (${err.cause instanceof Error ? err.cause.message : err.message})`);
+    }
+    let result: PaymentResult['status'] | 'pending' | 'voided' = charge.status;
+    if (result === 'pending') {
+      ctx.progress.waitingFor = 'payment confirmation (webhook)';
+      const arrived = await condition(() => paymentResult !== undefined, policy.paymentDeadlineMs);
+      ctx.progress.waitingFor = null;
+      if (!arrived) throw new OrderCancellation('P1.3: payment not confirmed before the deadline');
+      result = (await payment.recordPaymentResult({ orderNo: order.orderNo, status: paymentResult!.status, reference: paymentResult!.reference })).status;
+      if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
+      await ctx.moveTo('paid', 'P1.3: payment confirmed');
+    } else {
+      if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
+      ctx.arrived('paid');
+    }
+    return afterPayment(accepted.shortages);
   }
 
   /**

@@ -15,7 +15,15 @@ import type { CarrierCode, PackItem } from '../../domain/types';
 const REPLACEMENT_RESTARTS_ROUND = 'replacement-restarts-round';
 
 /** How a round ended: handed over, or waiting for replacements of damaged units (P1.4). */
-export type RoundOutcome = { kind: 'handed_over' } | { kind: 'wait_for_replacement'; lineIds: number[] };
+export type RoundOutcome = { kind: 'handed_over'; statusWritten?: boolean } | { kind: 'wait_for_replacement'; lineIds: number[] };
+
+/** The timeline's words for a hand-over that leaves nothing waiting (P2.2), and for one that does (P1.10). */
+export function shippedDetail(ctx: OrderContext): string {
+  return `P2.2: shipped (${ctx.progress.shipments.filter((s) => s.shipped !== false).map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')})`;
+}
+export function partiallyShippedDetail(waiting: number): string {
+  return `P1.10: the available part has shipped; ${waiting} line(s) wait for restock`;
+}
 
 /** An outside call whose retries ran out (not a cancellation): the process's own contingency takes over. */
 const gaveUp = (err: unknown): err is ActivityFailure => err instanceof ActivityFailure && !isCancellation(err);
@@ -28,23 +36,37 @@ const SHOP_COUNTRY = 'CN';
  * (P1.6), group-buy count (P2.9), picking and parcels (P1.8), packaging (P1.5), customs (P2.10),
  * carrier choice and booking (P2.5, P2.3, P2.4) with ship date (P1.9) and pickup (P2.6), hand-over (P2.2).
  */
-export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, filled: Set<number>, opts: { firstRound: boolean; inspectionPass?: number; stations?: Stations; checkpoint?: (handover?: HandOverResume) => Promise<void> }): Promise<RoundOutcome> {
+export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, filled: Set<number>, opts: { firstRound: boolean; inspectionPass?: number; stations?: Stations; checkpoint?: (handover?: HandOverResume) => Promise<void>; shipLater?: number }): Promise<RoundOutcome> {
   const { orderNo, order } = ctx;
-  await ctx.moveTo('picking', 'P1.8: picking');
-  // Stations mode (fixed in the order's policy at its start): people pick, pack and hand over.
-  const people = opts.stations && ctx.policy.warehouse === 'stations' && patched(STATIONS_PATCH) ? opts.stations : undefined;
-  if (people) {
-    const list = await db.pickLines(orderNo);
-    // A long wait here may continue as new: the next run starts this round again (nothing was written yet).
-    if (list.items.length) await people.pick(list.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), opts.checkpoint && (() => opts.checkpoint!()), floorCarrier(ctx, list.items));
-  }
-
-  // P1.4 inspection: a damaged unit without a spare needs a decision.
   const pass = opts.inspectionPass ?? 1;
-  // Stations mode: the picker's own findings (with photos), not the sandbox's.
-  const inspection = people
-    ? await db.recordStationDamage({ orderNo, units: people.state.damaged, by: people.state.pickedBy ?? 'station', key: ctx.nextKey('station-inspection') })
-    : await db.inspectPickedUnits(pass === 1 ? orderNo : { orderNo, pass });
+  // Merged steps (MERGED_STEPS_PATCH, fixed at the order's start): the automatic warehouse's round is
+  // prepare the pick, pack and label, book, hand over; stations mode keeps its steps (people work between them).
+  const merged = ctx.merged && !(opts.stations && ctx.policy.warehouse === 'stations');
+  let people: Stations | undefined;
+  let inspection: Awaited<ReturnType<typeof db.inspectPickedUnits>>;
+  /** What preparePick found when nothing needed a decision (labels complete, the pick list). */
+  let prepared: { missing: Array<{ lineId: number; sku: string; fields: string[] }>; picked?: Awaited<ReturnType<typeof db.pickLines>> } | undefined;
+  if (merged) {
+    const prep = await db.preparePick({ orderNo, pass, picking: ctx.statusWrite('picking', 'P1.8: picking') });
+    ctx.arrived('picking');
+    inspection = prep.inspection;
+    if (!prep.inspection.unresolved.length) prepared = { missing: prep.missing, picked: prep.missing.length ? undefined : prep.picked };
+  } else {
+    await ctx.moveTo('picking', 'P1.8: picking');
+    // Stations mode (fixed in the order's policy at its start): people pick, pack and hand over.
+    people = opts.stations && ctx.policy.warehouse === 'stations' && patched(STATIONS_PATCH) ? opts.stations : undefined;
+    if (people) {
+      const list = await db.pickLines(orderNo);
+      // A long wait here may continue as new: the next run starts this round again (nothing was written yet).
+      if (list.items.length) await people.pick(list.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), opts.checkpoint && (() => opts.checkpoint!()), floorCarrier(ctx, list.items));
+    }
+
+    // P1.4 inspection: a damaged unit without a spare needs a decision.
+    // Stations mode: the picker's own findings (with photos), not the sandbox's.
+    inspection = people
+      ? await db.recordStationDamage({ orderNo, units: people.state.damaged, by: people.state.pickedBy ?? 'station', key: ctx.nextKey('station-inspection') })
+      : await db.inspectPickedUnits(pass === 1 ? orderNo : { orderNo, pass });
+  }
   const replacements: number[] = [];
   for (const damaged of inspection.unresolved) {
     const decision = await desk.ask('damaged_goods', { sku: damaged.sku, lineId: damaged.lineId }, `a damaged ${damaged.sku} with no spare in stock`);
@@ -70,7 +92,8 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
 
   // P1.6 product labels must be complete before packing.
   for (;;) {
-    const missing = await db.checkProductLabels(orderNo);
+    const missing = prepared ? prepared.missing : await db.checkProductLabels(orderNo);
+    if (prepared && missing.length) prepared = undefined; // decisions change the lines: read them again
     if (!missing.length) break;
     const what = missing.map((m) => `${m.sku} lacks ${m.fields.join(', ')}`).join('; ');
     await ctx.moveTo('on_hold', `P1.6: label incomplete: ${what}`, { missing });
@@ -86,7 +109,7 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
     await ctx.moveTo('picking', 'P1.8: picking');
   }
 
-  let picked = await db.pickLines(orderNo);
+  let picked = prepared?.picked ?? (await db.pickLines(orderNo));
   if (!picked.items.length) throw new OrderCancellation('nothing is left to ship on this order');
 
   // P2.9 a group-buy ships exactly the committed quantity, neither short nor over.
@@ -114,12 +137,20 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
     volumeCm3: p.volumeCm3,
     packaging: choosePackaging(p.items),
   }));
-  const shipmentIds = await db.createShipments({ orderNo, parcels });
-  ctx.progress.shipments.push(...shipmentIds.map((id) => ({ id })));
-  if (people) await people.pack(parcels.map((p, i) => ({ shipmentId: shipmentIds[i], parcelIndex: p.parcelIndex, itemsGrams: p.weightGrams, suggestedBox: p.packaging.box })), floorCarrier(ctx, picked.items));
-  await ctx.moveTo('packed', `P1.5/P1.8: ${parcels.length} parcel(s): ${parcels.map((p) => `#${p.parcelIndex} ${p.packaging.box} (${p.packaging.reason})`).join('; ')}`);
-  for (const id of shipmentIds) await db.printProductLabels(id);
-  await ctx.moveTo('labelled', 'P1.6: product labels printed');
+  const packedDetail = `P1.5/P1.8: ${parcels.length} parcel(s): ${parcels.map((p) => `#${p.parcelIndex} ${p.packaging.box} (${p.packaging.reason})`).join('; ')}`;
+  let shipmentIds: string[];
+  if (merged) {
+    shipmentIds = await db.packAndLabel({ orderNo, parcels, packed: ctx.statusWrite('packed', packedDetail), labelled: ctx.statusWrite('labelled', 'P1.6: product labels printed') });
+    ctx.progress.shipments.push(...shipmentIds.map((id) => ({ id })));
+    ctx.arrived('labelled');
+  } else {
+    shipmentIds = await db.createShipments({ orderNo, parcels });
+    ctx.progress.shipments.push(...shipmentIds.map((id) => ({ id })));
+    if (people) await people.pack(parcels.map((p, i) => ({ shipmentId: shipmentIds[i], parcelIndex: p.parcelIndex, itemsGrams: p.weightGrams, suggestedBox: p.packaging.box })), floorCarrier(ctx, picked.items));
+    await ctx.moveTo('packed', packedDetail);
+    for (const id of shipmentIds) await db.printProductLabels(id);
+    await ctx.moveTo('labelled', 'P1.6: product labels printed');
+  }
 
   // P2.10 international parcels clear a customs review first.
   if (!isDomestic(SHOP_COUNTRY, order.shippingAddress.country)) {
@@ -196,7 +227,22 @@ export async function shipReservedLines(ctx: OrderContext, desk: TaskDesk, fille
     }
   }
   const booked = ctx.progress.shipments.slice(offset);
-  await ctx.moveTo('booked', `P2.3: booked ${booked.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')}`, { shipments: booked });
+  const bookedDetail = `P2.3: booked ${booked.map((s) => `${s.carrier} ${s.trackingNo}`).join(', ')}`;
+  if (merged) {
+    // P2.2 hand-over in one transaction: parcels shipped, their units off the shelf, the order booked
+    // then shipped (or partially shipped, the rest waiting for restock). No cancellation comes between.
+    const statuses = [ctx.statusWrite('booked', bookedDetail, { shipments: booked.map((s) => ({ ...s })) })];
+    const final = opts.shipLater ? ctx.statusWrite('partially_shipped', partiallyShippedDetail(opts.shipLater)) : ctx.statusWrite('shipped', shippedDetail(ctx));
+    statuses.push(final);
+    ctx.handedOver = true;
+    ctx.handingOver = true;
+    await db.handOver({ orderNo, shipmentIds, lineIds: picked.lineIds, statuses });
+    for (const s of ctx.progress.shipments.slice(offset)) s.shipped = true;
+    ctx.arrived(final.status);
+    ctx.handingOver = false;
+    return { kind: 'handed_over', statusWritten: true };
+  }
+  await ctx.moveTo('booked', bookedDetail, { shipments: booked });
 
   if (people) {
     // P2.2: only the courier's scan at pickup moves each parcel to shipped (Stations.onHandOver).
