@@ -8,7 +8,8 @@
  * - time to settle every order (shipped, or cancelled and refunded), from the first POST;
  * - API latency p50/p99 of POST /api/orders during the burst, and the rate actually offered;
  * - tasks opened (0 expected; stockout tasks naming the limited SKU listed apart);
- * - units of the limited SKU shipped (exactly `--limited-units`, checked) and lines refunded at sell-out;
+ * - units of the limited SKU shipped (exactly `--limited-units`, checked), lines refunded at sell-out, and
+ *   how many of the first `--limited-units` orders posted got a unit (first come, first served; reported only);
  * - peak RSS of the worker, the web process and the dev server;
  * - the ledger invariants (db/ledger.ts, as `npm run chaos`) and database/Temporal agreement.
  *
@@ -47,6 +48,11 @@ interface Options {
   settleMinutes: number;
   out?: string;
   keep: boolean;
+}
+
+/** Units of the limited SKU that must ship: all of them, or one per order when there are fewer orders. */
+function expectedShippedUnits(o: Options): number {
+  return Math.min(o.limitedUnits, o.orders);
 }
 
 function parseArgs(argv: string[]): Options {
@@ -204,6 +210,12 @@ export async function runLaunchBench(argv: string[]): Promise<void> {
     const like = `L${runTag}%`;
     const figure = async (q: Promise<Record<string, unknown> | undefined>) => Number((await q)?.n ?? 0);
     const limitedShipped = await figure(db('order_lines').where('order_no', 'like', like).andWhere({ sku: LIMITED_SKU, status: 'shipped' }).sum({ n: 'quantity' }).first());
+    // First come, first served? Order i was posted i-th (within the burst's jitter): of the first
+    // `limitedUnits` orders, how many got a unit, and how late in the queue an order still got one.
+    const servedIndexes = (await db('order_lines').where('order_no', 'like', like).andWhere({ sku: LIMITED_SKU, status: 'shipped' }).select('order_no'))
+      .map((r: { order_no: string }) => Number(r.order_no.slice(-6)))
+      .sort((a: number, b: number) => a - b);
+    const servedInOrder = { ofTheFirst: expectedShippedUnits(opts), gotAUnit: servedIndexes.filter((i: number) => i < expectedShippedUnits(opts)).length, latestPositionServed: servedIndexes.length ? servedIndexes[servedIndexes.length - 1] + 1 : null };
     const limitedCancelled = await figure(db('order_lines').where('order_no', 'like', like).andWhere({ sku: LIMITED_SKU, status: 'cancelled' }).count({ n: '*' }).first());
     const regularShipped = await figure(db('order_lines').where('order_no', 'like', like).whereIn('sku', REGULAR_SKUS).andWhere({ status: 'shipped' }).sum({ n: 'quantity' }).first());
     const tasks: Array<{ kind: string; n: number }> = await db('tasks').where('order_no', 'like', like).select('kind').count({ n: '*' }).groupBy('kind');
@@ -212,7 +224,7 @@ export async function runLaunchBench(argv: string[]): Promise<void> {
     const refunds = await db('payments').where('order_no', 'like', like).andWhere({ kind: 'refund', status: 'succeeded' }).select(db.raw('count(*) as n'), db.raw('sum(amount) as amount')).first();
     const stock = await db('inventory').where({ sku: LIMITED_SKU }).first();
     const tasksOpened = tasks.reduce((s, t) => s + Number(t.n), 0);
-    const expectedShipped = Math.min(opts.limitedUnits, opts.orders);
+    const expectedShipped = expectedShippedUnits(opts);
     if (limitedShipped !== expectedShipped) failures.push(`limited SKU shipped ${limitedShipped} units, expected exactly ${expectedShipped}`);
     if (stockoutTasksForLimited) failures.push(`${stockoutTasksForLimited} stockout task(s) for the limited SKU`);
     if (tasksOpened) failures.push(`${tasksOpened} task(s) opened: ${JSON.stringify(tasks)}`);
@@ -244,6 +256,7 @@ export async function runLaunchBench(argv: string[]): Promise<void> {
       unitsShipped: limitedShipped,
       exactlyAllShipped: limitedShipped === expectedShipped,
       linesRefundedAtSellOut: limitedCancelled,
+      servedInOrder,
       soldOutEvents,
       stockAfter: { onHand: stock?.on_hand, reserved: stock?.reserved },
     };

@@ -43,6 +43,13 @@ test('the launch bench settles every order, ships exactly the limited units and 
   expect(summary.settle.allSettled).toBe(true);
   expect(summary.limited).toMatchObject({ units: 3, unitsShipped: 3, exactlyAllShipped: true, linesRefundedAtSellOut: 5, soldOutEvents: 5 });
   expect(summary.limited.stockAfter).toEqual({ onHand: 0, reserved: 0 });
+  // Who got the units is reported, not required (Temporal does not promise the order of starts).
+  const served = summary.limited.servedInOrder;
+  expect(served.ofTheFirst).toBe(3);
+  expect(served.gotAUnit).toBeGreaterThanOrEqual(0);
+  expect(served.gotAUnit).toBeLessThanOrEqual(3);
+  expect(served.latestPositionServed).toBeGreaterThanOrEqual(3);
+  expect(served.latestPositionServed).toBeLessThanOrEqual(8);
   expect(summary.tasks.opened).toBe(0);
   expect(summary.refunds.count).toBe(5);
   const breached = summary.invariants.filter((i: { ok: boolean; applicable: boolean }) => i.applicable && !i.ok);
