@@ -21,6 +21,7 @@ export const ROUTE_SCOPES: Record<string, ApiScope> = {
   'POST /returns/:rmaNo/receive': 'returns:write',
   'GET /catalog': 'inventory:read',
   'GET /catalog/sell-outs': 'inventory:read',
+  'GET /catalog/restock-waits': 'inventory:read',
   'PUT /catalog/:sku/stockout-policy': 'inventory:write',
   'GET /inventory/:sku': 'inventory:read',
   'PUT /inventory/:sku': 'inventory:write',
