@@ -99,6 +99,9 @@ export interface CarriedOrder {
   run: number;
 }
 
+/** What a charge can say: the provider's answer, still pending, or voided. */
+type ChargeStatus = PaymentResult['status'] | 'pending' | 'voided';
+
 /** Hand-over to the carrier is the point of no return: after it, cancellation becomes a return. */
 const HANDED_OVER: OrderStatus[] = ['shipped', 'delivered', 'returned'];
 const FINAL: OrderStatus[] = ['shipped', 'delivered', 'returned', 'cancelled', 'failed'];
@@ -290,28 +293,44 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
 
     // P1.3 no shipping before the payment is confirmed.
     await ctx.moveTo('awaiting_payment', 'P1.3: waiting for payment confirmation');
-    let charge: Awaited<ReturnType<typeof payment.requestPayment>>;
-    try {
-      charge = await paymentRequest(policy.paymentDeadlineMs).requestPayment({ orderNo: order.orderNo });
-    } catch (err) {
-      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
-      // The provider did not answer before the payment deadline: not confirmed (the charge, if it
-      // happened, is voided or refunded by the compensation).
-      throw new OrderCancellation(`P1.3: the payment provider did not answer (${err.cause instanceof Error ? err.cause.message : err.message})`);
-    }
-    let result: PaymentResult['status'] | 'pending' | 'voided' = charge.status;
+    const charge = await requestCharge();
+    let result: ChargeStatus = charge.status;
     if (result === 'pending') {
-      ctx.progress.waitingFor = 'payment confirmation (webhook)';
-      const arrived = await condition(() => paymentResult !== undefined, policy.paymentDeadlineMs);
-      ctx.progress.waitingFor = null;
-      if (!arrived) throw new OrderCancellation('P1.3: payment not confirmed before the deadline');
-      const recorded = await payment.recordPaymentResult({ orderNo: order.orderNo, status: paymentResult!.status, reference: paymentResult!.reference });
+      const arrived = await awaitPaymentResult();
       // What the charge says now is the truth (a late "failed" for a charge that succeeded stays succeeded).
-      result = patched(COMPENSATION_PATCH) ? recorded.status : paymentResult!.status;
+      result = patched(COMPENSATION_PATCH) ? arrived.recorded : arrived.reported;
     }
-    if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
+    if (result !== 'succeeded') throw notPaid(result, charge.reason);
     await ctx.moveTo('paid', 'P1.3: payment confirmed');
     return afterPayment(reservation.shortages);
+  }
+
+  /**
+   * P1.3 the charge, retried until the payment deadline at most. A provider that never answers means
+   * not confirmed (the charge, if it happened, is voided or refunded by the compensation). `paid`
+   * (merged steps): the status row the charge writes itself when it succeeds at once.
+   */
+  async function requestCharge(paid?: ReturnType<OrderContext['statusWrite']>) {
+    try {
+      return await paymentRequest(policy.paymentDeadlineMs).requestPayment(paid ? { orderNo: order.orderNo, paid } : { orderNo: order.orderNo });
+    } catch (err) {
+      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
+      throw new OrderCancellation(`P1.3: the payment provider did not answer (${err.cause instanceof Error ? err.cause.message : err.message})`);
+    }
+  }
+
+  /** P1.3 a pending charge: the provider's notification, until the payment deadline; what it reported and what the charge says now. */
+  async function awaitPaymentResult(): Promise<{ reported: ChargeStatus; recorded: ChargeStatus }> {
+    ctx.progress.waitingFor = 'payment confirmation (webhook)';
+    const arrived = await condition(() => paymentResult !== undefined, policy.paymentDeadlineMs);
+    ctx.progress.waitingFor = null;
+    if (!arrived) throw new OrderCancellation('P1.3: payment not confirmed before the deadline');
+    const recorded = await payment.recordPaymentResult({ orderNo: order.orderNo, status: paymentResult!.status, reference: paymentResult!.reference });
+    return { reported: paymentResult!.status, recorded: recorded.status };
+  }
+
+  function notPaid(result: ChargeStatus, reason?: string): OrderCancellation {
+    return new OrderCancellation(`P1.3: payment ${result}${reason ? ` (${reason})` : ''}`);
   }
 
   /** P1.10 contingencies for what could not be reserved, then the first round of shipping. */
@@ -348,24 +367,14 @@ export async function orderFulfillment({ order, policy = DEFAULT_POLICY, carried
 
     // P1.3 no shipping before the payment is confirmed; a charge that succeeds at once writes `paid` itself.
     const paid = ctx.statusWrite('paid', 'P1.3: payment confirmed');
-    let charge: Awaited<ReturnType<typeof payment.requestPayment>>;
-    try {
-      charge = await paymentRequest(policy.paymentDeadlineMs).requestPayment({ orderNo: order.orderNo, paid });
-    } catch (err) {
-      if (!(err instanceof ActivityFailure) || isCancellation(err)) throw err;
-      throw new OrderCancellation(`P1.3: the payment provider did not answer (${err.cause instanceof Error ? err.cause.message : err.message})`);
-    }
-    let result: PaymentResult['status'] | 'pending' | 'voided' = charge.status;
+    const charge = await requestCharge(paid);
+    let result: ChargeStatus = charge.status;
     if (result === 'pending') {
-      ctx.progress.waitingFor = 'payment confirmation (webhook)';
-      const arrived = await condition(() => paymentResult !== undefined, policy.paymentDeadlineMs);
-      ctx.progress.waitingFor = null;
-      if (!arrived) throw new OrderCancellation('P1.3: payment not confirmed before the deadline');
-      result = (await payment.recordPaymentResult({ orderNo: order.orderNo, status: paymentResult!.status, reference: paymentResult!.reference })).status;
-      if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
+      result = (await awaitPaymentResult()).recorded;
+      if (result !== 'succeeded') throw notPaid(result, charge.reason);
       await ctx.moveTo('paid', 'P1.3: payment confirmed');
     } else {
-      if (result !== 'succeeded') throw new OrderCancellation(`P1.3: payment ${result}${charge.reason ? ` (${charge.reason})` : ''}`);
+      if (result !== 'succeeded') throw notPaid(result, charge.reason);
       ctx.arrived('paid');
     }
     return afterPayment(accepted.shortages);
