@@ -226,6 +226,9 @@ describe('a partial shipment', () => {
     const task = await openTaskOf(h, order.orderNo, 'stockout');
     expect((await decide(task.id, 'ship_available_now')).status).toBe(200);
     await orderStatusIs(h, order.orderNo, 'partially_shipped');
+    // The database says partially_shipped as soon as the hand-over transaction commits (merged
+    // steps); the workflow takes a cancel of the rest once it waits for the restock.
+    await waitFor('the order waiting for the restock of its rest', async () => (await workflowHandle(h, order.orderNo).query<{ waitingFor: string | null }>('orderProgress')).waitingFor?.startsWith('restock') ?? false);
     const res = await cancel(order.orderNo, 'tired of waiting for the second one');
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('shipped');
