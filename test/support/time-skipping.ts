@@ -190,7 +190,13 @@ export async function untilIdleOnTimer(world: { client: Client }, workflowId: st
   let events: temporal.api.history.v1.IHistoryEvent[] = [];
   try {
     await waitFor(`${workflowId} to wait on a timer`, async () => {
-      events = (await world.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      try {
+        events = (await world.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+      } catch (err) {
+        // Not started yet (a tracker starts just after the hand-over commits): not idle yet either.
+        if ((err as { code?: number }).code === 5 || /NOT_FOUND|not found/i.test(String(err))) return false;
+        throw err;
+      }
       const last = events[events.length - 1];
       return Boolean(last && (last.timerStartedEventAttributes || last.workflowExecutionContinuedAsNewEventAttributes || last.workflowExecutionCompletedEventAttributes));
     }, timeoutMs);
